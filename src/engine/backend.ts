@@ -1,0 +1,73 @@
+/**
+ * The narrow interface between a training lane and the maths. Two
+ * implementations: CpuBackend (the reference, plain TypeScript) and the WebGPU
+ * backend (WGSL kernels), which must compute the same numbers.
+ *
+ * Per step a lane calls `sample` once (the only blocking readback: the grader
+ * needs the tokens) and `update` once (rewards up, maths on the device).
+ */
+import type { Config } from './config.ts';
+import type { PolicyState } from './policy.ts';
+import type { StreamId } from './prng.ts';
+
+/** Answers as token rows of `maxLen` (EOS-padded), with their lengths (EOS included when present). */
+export interface TokenBatch {
+  count: number;
+  /** Which prompt each row answers. */
+  promptOf: Int32Array;
+  tokens: Int32Array;
+  lengths: Int32Array;
+}
+
+export interface PairBatch {
+  count: number;
+  promptOf: Int32Array;
+  chosen: Int32Array;
+  chosenLen: Int32Array;
+  rejected: Int32Array;
+  rejectedLen: Int32Array;
+}
+
+/** The hyperparameters an update reads; passed every step so knobs can change mid-run. */
+export type UpdateHyper = Pick<Config, 'optimizer' | 'rft' | 'dpo' | 'temperature' | 'num_generations' | 'seed'>;
+
+export type UpdateRequest =
+  /** `samples` are grouped: rows g*G .. g*G+G-1 answer the same prompt (G = num_generations). */
+  | { objective: 'rft'; samples: TokenBatch; rewards: Float32Array }
+  /** `samples` is the measurement batch (kl, entropy); `pairs` is what DPO trains on. */
+  | { objective: 'dpo'; samples: TokenBatch; pairs: PairBatch }
+  | { objective: 'sft'; samples: TokenBatch; demos: TokenBatch };
+
+/** Numbers an update reports; the lane adds the reward statistics. */
+export interface UpdateStats {
+  loss: number;
+  kl: number;
+  entropy: number;
+  grad_norm: number;
+  clip_ratio?: number;
+  'rewards/chosen'?: number;
+  'rewards/rejected'?: number;
+  'rewards/margins'?: number;
+  'rewards/accuracies'?: number;
+  'logps/chosen'?: number;
+  'logps/rejected'?: number;
+  mean_token_accuracy?: number;
+  /** False when the loss or the new logits were NaN/Inf; the backend then kept the previous state. */
+  finite: boolean;
+}
+
+export interface Backend {
+  /** "cpu" or "webgpu (adapter name)". */
+  readonly label: string;
+  readonly kind: 'cpu' | 'webgpu';
+  /**
+   * Draw one answer per entry of `promptOf` from the current policy at `temperature`,
+   * with counter-based draws keyed by (seed, stream, step, row, position).
+   */
+  sample(step: number, stream: StreamId, promptOf: Int32Array, temperature: number, seed: number): Promise<TokenBatch>;
+  update(step: number, request: UpdateRequest, hyper: UpdateHyper): Promise<UpdateStats>;
+  /** A copy of everything needed to continue elsewhere (device lost, backend switch). */
+  readState(): Promise<PolicyState>;
+  writeState(state: PolicyState): Promise<void>;
+  dispose(): void;
+}

@@ -1,0 +1,39 @@
+/**
+ * DPO losses as a function of h = (log π(y_w) − log π_ref(y_w)) − (log π(y_l) − log π_ref(y_l)),
+ * with their derivative dL/dh. Formulas as in TRL's DPOTrainer.
+ */
+import type { Config } from './config.ts';
+
+/** log(1 + e^x) without overflow. */
+export function softplus(x: number): number {
+  return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+}
+
+export function sigmoid(x: number): number {
+  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+}
+
+export function dpoLoss(type: Config['dpo']['loss_type'], h: number, beta: number, ls: number): { loss: number; dLdh: number } {
+  const x = beta * h;
+  switch (type) {
+    case 'sigmoid':
+      // −(1−ε)·log σ(βh) − ε·log σ(−βh): label smoothing treats a share ε of pairs as flipped (cDPO).
+      return {
+        loss: (1 - ls) * softplus(-x) + ls * softplus(x),
+        dLdh: beta * (-(1 - ls) * sigmoid(-x) + ls * sigmoid(x)),
+      };
+    case 'robust':
+      // rDPO: an unbiased correction for preference noise of rate ε.
+      return {
+        loss: ((1 - ls) * softplus(-x) - ls * softplus(x)) / (1 - 2 * ls),
+        dLdh: (beta * (-(1 - ls) * sigmoid(-x) - ls * sigmoid(x))) / (1 - 2 * ls),
+      };
+    case 'hinge':
+      return 1 - x > 0 ? { loss: 1 - x, dLdh: -beta } : { loss: 0, dLdh: 0 };
+    case 'ipo': {
+      // IPO regresses the margin to 1/(2β) instead of pushing it to infinity.
+      const d = h - 1 / (2 * beta);
+      return { loss: d * d, dLdh: 2 * d };
+    }
+  }
+}

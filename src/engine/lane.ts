@@ -1,0 +1,275 @@
+/**
+ * One training lane: a policy learning by one objective. Each step:
+ *   sample (the only blocking readback) → grade in JS → update on the backend → metrics.
+ * RFT trains on its graded samples; DPO and SFT grade a measurement batch that
+ * does not train, so all three report `reward` on one axis.
+ */
+import type { Backend, PairBatch, TokenBatch, UpdateStats } from './backend.ts';
+import type { Config } from './config.ts';
+import { meanOf, stdOf } from './advantages.ts';
+import { Stream } from './prng.ts';
+import { type Task, Vocabulary } from './task.ts';
+import type { Grader, Sample } from '../graders/types.ts';
+
+/** One record per step, with Hugging Face TRL's metric names. */
+export type StepMetrics = { step: number } & Record<string, number>;
+
+/** What the page shows of a step besides the numbers. */
+export interface StepView {
+  promptOf: Int32Array;
+  texts: string[];
+  scores: Float64Array;
+  /** DPO pairs trained on this step (prompt, chosen, rejected). */
+  pairs?: { prompt: number; chosen: string; rejected: string }[];
+  /** SFT demonstrations trained on this step. */
+  demos?: { prompt: number; answer: string }[];
+}
+
+export type StepOutcome =
+  | { ok: true; metrics: StepMetrics; view: StepView }
+  /** The step did not happen; the policy is as it was before it. */
+  | { ok: false; step: number; reason: 'diverged' | 'grader'; message: string };
+
+export interface LaneDeps {
+  task: Task;
+  backend: Backend;
+  grader: Grader;
+  evalGraders?: Record<string, Grader>;
+}
+
+/** Demonstrations or pairs encoded once into token rows. */
+interface Encoded {
+  promptOf: Int32Array;
+  tokens: Int32Array;
+  lengths: Int32Array;
+  count: number;
+}
+
+/** Grader scores at or above this count as a win when DPO online picks best vs worst. */
+export class Lane {
+  /** Steps completed; the next step is `completed + 1`. */
+  completed = 0;
+  readonly vocab: Vocabulary;
+  readonly maxLen: number;
+  private config: Config;
+  private readonly deps: LaneDeps;
+  private demos: Encoded | null = null;
+  private pairsChosen: Encoded | null = null;
+  private pairsRejected: Encoded | null = null;
+
+  constructor(config: Config, deps: LaneDeps, maxLen: number) {
+    this.config = config;
+    this.deps = deps;
+    this.vocab = new Vocabulary(deps.task.alphabet);
+    this.maxLen = maxLen;
+  }
+
+  get objective(): Config['objective'] {
+    return this.config.objective;
+  }
+
+  get task(): Task {
+    return this.deps.task;
+  }
+
+  get backend(): Backend {
+    return this.deps.backend;
+  }
+
+  /** Knobs that do not change the policy's shape apply from the next step on. */
+  setConfig(config: Config): void {
+    this.config = config;
+  }
+
+  setGrader(grader: Grader): void {
+    this.deps.grader.dispose?.();
+    this.deps.grader = grader;
+  }
+
+  setBackend(backend: Backend): void {
+    this.deps.backend = backend;
+  }
+
+  async step(): Promise<StepOutcome> {
+    const cfg = this.config;
+    const step = this.completed + 1;
+    const { backend, grader, task } = this.deps;
+    const B = cfg.batch_prompts;
+    const G = cfg.num_generations;
+    const P = task.items.length;
+    const promptOf = new Int32Array(B * G);
+    for (let b = 0; b < B; b++) promptOf.fill(((step - 1) * B + b) % P, b * G, b * G + G);
+
+    const trainsOnSamples = cfg.objective === 'rft' || (cfg.objective === 'dpo' && cfg.dpo.pairs === 'online');
+    const stream = trainsOnSamples ? Stream.train : Stream.measure;
+    const samples = await backend.sample(step, stream, promptOf, cfg.temperature, cfg.seed);
+    const texts = this.decodeAll(samples);
+    const items = Array.from(samples.promptOf, (p) => task.items[p]);
+    const sampleObjs: Sample[] = texts.map((output_text) => ({ output_text }));
+    const graded = await grader.grade(sampleObjs, items);
+    if (graded.errors > 0 && graded.errors === samples.count) {
+      return { ok: false, step, reason: 'grader', message: `grader failed on every sample of step ${step}: ${graded.firstError ?? 'unknown error'}` };
+    }
+    const rewards = Float32Array.from(graded.scores);
+
+    let stats: UpdateStats;
+    const view: StepView = { promptOf: samples.promptOf, texts, scores: graded.scores };
+    if (cfg.objective === 'rft') {
+      stats = await backend.update(step, { objective: 'rft', samples, rewards }, cfg);
+    } else if (cfg.objective === 'dpo') {
+      const pairs = cfg.dpo.pairs === 'online' ? this.onlinePairs(samples, rewards, G) : this.offlinePairs(step, B);
+      view.pairs = this.describePairs(pairs);
+      stats = await backend.update(step, { objective: 'dpo', samples, pairs }, cfg);
+    } else {
+      const demos = this.demoBatch(step, B);
+      view.demos = Array.from({ length: demos.count }, (_, i) => ({
+        prompt: demos.promptOf[i],
+        answer: this.vocab.decode(demos.tokens, i * this.maxLen, demos.lengths[i]),
+      }));
+      stats = await backend.update(step, { objective: 'sft', samples, demos }, cfg);
+    }
+    if (!stats.finite) {
+      return {
+        ok: false,
+        step,
+        reason: 'diverged',
+        message:
+          `step ${step}: the loss or the logits became NaN/Inf (learning rate ${cfg.optimizer.learning_rate} is probably too high); ` +
+          `restored the last good state`,
+      };
+    }
+
+    const metrics: StepMetrics = { step, loss: stats.loss, ...rewardStats(rewards, G), kl: stats.kl, entropy: stats.entropy, grader_errors: graded.errors };
+    const { finite: _f, grad_norm, ...rest } = stats;
+    Object.assign(metrics, rest, { grad_norm });
+    if (cfg.objective !== 'rft') delete metrics.clip_ratio;
+    for (const [name, g] of Object.entries(this.deps.evalGraders ?? {})) {
+      const r = await g.grade(sampleObjs, items);
+      metrics[`rewards/${name}`] = meanOf(r.scores, 0, r.scores.length);
+    }
+    this.completed = step;
+    return { ok: true, metrics, view };
+  }
+
+  private decodeAll(b: TokenBatch): string[] {
+    const out = new Array<string>(b.count);
+    for (let i = 0; i < b.count; i++) out[i] = this.vocab.decode(b.tokens, i * this.maxLen, b.lengths[i]);
+    return out;
+  }
+
+  /** DPO online: per prompt group, the best- vs the worst-scored candidate; ties teach nothing and are skipped. */
+  private onlinePairs(samples: TokenBatch, rewards: Float32Array, G: number): PairBatch {
+    const L = this.maxLen;
+    const groups = Math.floor(samples.count / G);
+    const pick: number[][] = [];
+    for (let g = 0; g < groups; g++) {
+      let best = g * G;
+      let worst = g * G;
+      for (let i = g * G + 1; i < g * G + G; i++) {
+        if (rewards[i] > rewards[best]) best = i;
+        if (rewards[i] < rewards[worst]) worst = i;
+      }
+      if (rewards[best] > rewards[worst]) pick.push([best, worst]);
+    }
+    const K = pick.length;
+    const out = emptyPairs(K, L);
+    pick.forEach(([w, l], k) => {
+      out.promptOf[k] = samples.promptOf[w];
+      out.chosen.set(samples.tokens.subarray(w * L, w * L + L), k * L);
+      out.rejected.set(samples.tokens.subarray(l * L, l * L + L), k * L);
+      out.chosenLen[k] = samples.lengths[w];
+      out.rejectedLen[k] = samples.lengths[l];
+    });
+    return out;
+  }
+
+  private offlinePairs(step: number, B: number): PairBatch {
+    if (!this.pairsChosen || !this.pairsRejected) {
+      const pairs = this.deps.task.pairs;
+      if (pairs.length === 0) throw new Error(`task "${this.deps.task.id}" has no preference pairs: DPO needs a DPO file (or use dpo.pairs "online")`);
+      this.pairsChosen = this.encode(pairs.map((p) => ({ prompt: p.prompt, answer: p.chosen })), 'preference pair (chosen)');
+      this.pairsRejected = this.encode(pairs.map((p) => ({ prompt: p.prompt, answer: p.rejected })), 'preference pair (rejected)');
+    }
+    const c = this.pairsChosen;
+    const r = this.pairsRejected;
+    const L = this.maxLen;
+    const out = emptyPairs(B, L);
+    for (let b = 0; b < B; b++) {
+      const i = ((step - 1) * B + b) % c.count;
+      out.promptOf[b] = c.promptOf[i];
+      out.chosen.set(c.tokens.subarray(i * L, i * L + L), b * L);
+      out.rejected.set(r.tokens.subarray(i * L, i * L + L), b * L);
+      out.chosenLen[b] = c.lengths[i];
+      out.rejectedLen[b] = r.lengths[i];
+    }
+    return out;
+  }
+
+  private demoBatch(step: number, B: number): TokenBatch {
+    if (!this.demos) {
+      const demos = this.deps.task.demos;
+      if (demos.length === 0) throw new Error(`task "${this.deps.task.id}" has no demonstrations: SFT needs an SFT file`);
+      this.demos = this.encode(demos, 'demonstration');
+    }
+    const d = this.demos;
+    const L = this.maxLen;
+    const out: TokenBatch = { count: B, promptOf: new Int32Array(B), tokens: new Int32Array(B * L), lengths: new Int32Array(B) };
+    for (let b = 0; b < B; b++) {
+      const i = ((step - 1) * B + b) % d.count;
+      out.promptOf[b] = d.promptOf[i];
+      out.tokens.set(d.tokens.subarray(i * L, i * L + L), b * L);
+      out.lengths[b] = d.lengths[i];
+    }
+    return out;
+  }
+
+  private encode(list: { prompt: number; answer: string }[], what: string): Encoded {
+    const L = this.maxLen;
+    const enc: Encoded = { count: list.length, promptOf: new Int32Array(list.length), tokens: new Int32Array(list.length * L), lengths: new Int32Array(list.length) };
+    list.forEach((d, i) => {
+      enc.promptOf[i] = d.prompt;
+      try {
+        enc.lengths[i] = this.vocab.encodeInto(d.answer, L, enc.tokens, i * L);
+      } catch (e) {
+        throw new Error(`${what} ${i + 1} for prompt "${this.deps.task.items[d.prompt]?.prompt}": ${(e as Error).message}`);
+      }
+    });
+    return enc;
+  }
+
+  private describePairs(p: PairBatch): StepView['pairs'] {
+    const L = this.maxLen;
+    return Array.from({ length: p.count }, (_, k) => ({
+      prompt: p.promptOf[k],
+      chosen: this.vocab.decode(p.chosen, k * L, p.chosenLen[k]),
+      rejected: this.vocab.decode(p.rejected, k * L, p.rejectedLen[k]),
+    }));
+  }
+}
+
+function emptyPairs(K: number, L: number): PairBatch {
+  return {
+    count: K,
+    promptOf: new Int32Array(K),
+    chosen: new Int32Array(K * L),
+    chosenLen: new Int32Array(K),
+    rejected: new Int32Array(K * L),
+    rejectedLen: new Int32Array(K),
+  };
+}
+
+/** reward (mean), reward_std (mean of the groups' stds, as TRL logs it) and frac_reward_zero_std. */
+export function rewardStats(rewards: ArrayLike<number>, G: number): { reward: number; reward_std: number; frac_reward_zero_std: number } {
+  const N = rewards.length;
+  let stdSum = 0;
+  let zero = 0;
+  let groups = 0;
+  for (let g0 = 0; g0 < N; g0 += G) {
+    const end = Math.min(g0 + G, N);
+    const s = stdOf(rewards, g0, end);
+    stdSum += s;
+    if (s < 1e-8) zero++;
+    groups++;
+  }
+  return { reward: meanOf(rewards, 0, N), reward_std: groups ? stdSum / groups : 0, frac_reward_zero_std: groups ? zero / groups : 0 };
+}

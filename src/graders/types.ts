@@ -1,0 +1,39 @@
+/**
+ * One grader interface for every kind of grader: batched and asynchronous,
+ * mirroring OpenAI's `grade(sample, item)`. `samples[i]` is scored against `items[i]`.
+ */
+import type { TaskItem } from '../engine/task.ts';
+
+export interface Sample {
+  output_text: string;
+}
+
+export interface GradeResult {
+  /** One score per sample; an errored sample scores 0. */
+  scores: Float64Array;
+  /** Samples whose grading failed (threw, returned a non-number, timed out). */
+  errors: number;
+  /** The first error, for display ("grader returned NaN on sample 3"). */
+  firstError: string | null;
+  /** Per-criterion scores of composite graders (multi), by name. */
+  subScores?: Record<string, Float64Array>;
+}
+
+export interface Grader {
+  /** Short human name, e.g. "string_check (eq)". */
+  readonly name: string;
+  grade(samples: readonly Sample[], items: readonly TaskItem[]): Promise<GradeResult>;
+  /** Releases workers, if any. */
+  dispose?(): void;
+}
+
+/** A bad grader configuration or source; `path` names the field (e.g. "grader.operation"). */
+export class GraderConfigError extends Error {
+  constructor(
+    message: string,
+    readonly path = 'grader',
+  ) {
+    super(message);
+    this.name = 'GraderConfigError';
+  }
+}

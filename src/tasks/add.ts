@@ -1,0 +1,29 @@
+import { EXACT_MATCH } from '../graders/index.ts';
+import type { TaskItem } from '../engine/task.ts';
+import { distinct, type TaskSource } from './build.ts';
+
+const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
+
+const pool: TaskItem[] = [];
+for (let a = 0; a <= 9; a++) for (let b = 0; a + b <= 9; b++) pool.push({ prompt: `${a}+${b}=`, reference: String(a + b), a, b });
+
+export const add: TaskSource = {
+  id: 'add',
+  title: 'Add',
+  description:
+    'Single-digit addition with a one-digit sum: "3+4=" → "7". The answer is one digit and EOS, so a uniform ' +
+    'policy is right 1 time in 121. Wrong demonstrations are off by one or copy an operand.',
+  alphabet: DIGITS,
+  maxLen: 3,
+  pool,
+  defaultPrompts: 16,
+  wrongAnswers(item) {
+    const s = Number(item.reference);
+    const a = Number(item.a);
+    const b = Number(item.b);
+    const near = [s + 1, s - 1, a, b, s + 2, s - 2].filter((x) => x >= 0 && x <= 9).map(String);
+    return distinct(near, [String(s)]);
+  },
+  grader: EXACT_MATCH,
+  target: { reward: 0.95, steps: 300 },
+};

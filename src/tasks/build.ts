@@ -1,0 +1,112 @@
+/**
+ * Turns a task's source (a pool of prompts with references, and a generator of
+ * plausible wrong answers) into everything the three objectives learn from:
+ * demonstrations (SFT), preference pairs (DPO), prompts + grader (RFT), and a
+ * base corpus for the warm start. All choices are seeded, so data is reproducible.
+ */
+import { drawUnit, permutation, Stream } from '../engine/prng.ts';
+import type { Demo, GraderSpec, Pair, Task, TaskItem, TaskOptions } from '../engine/task.ts';
+
+export const DEMOS_PER_PROMPT = 4;
+export const PAIRS_PER_PROMPT = 4;
+/** Prompts are picked from the pool with this fixed seed, so changing the run's seed keeps the same prompts. */
+const PROMPT_SEED = 0x5eed;
+
+export interface TaskSource {
+  id: string;
+  title: string;
+  description: string;
+  alphabet: string[];
+  maxLen: number;
+  /** Every prompt the task can pose, each with its reference answer. */
+  pool: TaskItem[];
+  defaultPrompts: number;
+  /** Plausible wrong answers for an item (at least one, none equal to a correct answer). */
+  wrongAnswers(item: TaskItem): string[];
+  /** A correct answer for demonstrations; defaults to item.reference. */
+  demoAnswer?(item: TaskItem, k: number): string;
+  grader: GraderSpec;
+  evalGraders?: Record<string, GraderSpec>;
+  target?: Task['target'];
+}
+
+export function buildTask(src: TaskSource, opts: TaskOptions): Task {
+  const n = Math.min(opts.numPrompts ?? src.defaultPrompts, src.pool.length);
+  const order = permutation(src.pool.length, PROMPT_SEED, Stream.data, 0);
+  const items: TaskItem[] = [];
+  for (let i = 0; i < n; i++) items.push(src.pool[order[i]]);
+
+  // Wrong answers that would not fit max_len (EOS included) cannot be demonstrated or preferred against.
+  const wrongOf = (item: TaskItem) => {
+    const fits = src.wrongAnswers(item).filter((w) => Array.from(w).length + 1 <= src.maxLen);
+    if (fits.length === 0) throw new Error(`task "${src.id}": no plausible wrong answer fits max_len for prompt "${item.prompt}"`);
+    return fits;
+  };
+  const correct = (item: TaskItem, k: number) => (src.demoAnswer ? src.demoAnswer(item, k) : String(item.reference));
+  const pick = (list: string[], key: number) => list[Math.floor(drawUnit(opts.seed, Stream.data, 1, key, 0) * list.length)];
+
+  const demos: Demo[] = [];
+  for (let k = 0; k < DEMOS_PER_PROMPT; k++) items.forEach((item, p) => demos.push({ prompt: p, answer: correct(item, k) }));
+  // Exactly round(rate × count) demonstrations become plausible wrong answers.
+  const wrongDemos = permutation(demos.length, opts.seed, Stream.data, 2);
+  const demoErrors = Math.round(opts.demoErrorRate * demos.length);
+  for (let i = 0; i < demoErrors; i++) {
+    const d = demos[wrongDemos[i]];
+    d.answer = pick(wrongOf(items[d.prompt]), wrongDemos[i]);
+  }
+
+  const pairs: Pair[] = [];
+  for (let k = 0; k < PAIRS_PER_PROMPT; k++) {
+    items.forEach((item, p) => {
+      const wrong = wrongOf(item);
+      pairs.push({ prompt: p, chosen: correct(item, k), rejected: wrong[k % wrong.length] });
+    });
+  }
+  const swapped = permutation(pairs.length, opts.seed, Stream.data, 3);
+  const flips = Math.round(opts.preferenceNoise * pairs.length);
+  for (let i = 0; i < flips; i++) {
+    const pr = pairs[swapped[i]];
+    [pr.chosen, pr.rejected] = [pr.rejected, pr.chosen];
+  }
+
+  const base: Demo[] = [];
+  items.forEach((item, p) => {
+    base.push({ prompt: p, answer: correct(item, 0) });
+    for (const w of wrongOf(item)) base.push({ prompt: p, answer: w });
+  });
+
+  return {
+    id: src.id,
+    title: src.title,
+    description: src.description,
+    alphabet: src.alphabet,
+    maxLen: src.maxLen,
+    items,
+    // Shuffled once so that cycling through them in batches mixes prompts.
+    demos: shuffled(demos, opts.seed, 4),
+    pairs: shuffled(pairs, opts.seed, 5),
+    base,
+    grader: src.grader,
+    evalGraders: src.evalGraders,
+    target: src.target,
+  };
+}
+
+function shuffled<T>(list: T[], seed: number, key: number): T[] {
+  const order = permutation(list.length, seed, Stream.data, key);
+  return Array.from(order, (i) => list[i]);
+}
+
+/** Distinct strings, first occurrence kept, excluding `exclude`. */
+export function distinct(list: string[], exclude: string[]): string[] {
+  const out: string[] = [];
+  for (const s of list) if (!exclude.includes(s) && !out.includes(s)) out.push(s);
+  return out;
+}
+
+/** All strings of length `len` over `alphabet`, in lexicographic order. */
+export function allStrings(alphabet: string[], len: number): string[] {
+  let out = [''];
+  for (let i = 0; i < len; i++) out = out.flatMap((s) => alphabet.map((c) => s + c));
+  return out;
+}
