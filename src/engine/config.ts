@@ -138,6 +138,18 @@ export function describeIssues(error: z.ZodError, input: unknown, root = 'config
       detail = `unknown field` + (known.length ? ` (allowed: ${known.join(', ')})` : '');
     } else if (issue.code === 'invalid_value') {
       detail = `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    } else if (issue.code === 'too_small') {
+      detail = `must be ${issue.inclusive === false ? '>' : '>='} ${String(issue.minimum)}`;
+    } else if (issue.code === 'too_big') {
+      detail = `must be ${issue.inclusive === false ? '<' : '<='} ${String(issue.maximum)}`;
+    } else if (issue.code === 'invalid_type') {
+      const got = valueAt(input, path);
+      const article = /^[aeiou]/.test(issue.expected) ? 'an' : 'a';
+      if (got === undefined) detail = `is required (${issue.expected})`;
+      else if (issue.expected === 'int') detail = 'must be an integer';
+      else detail = `must be ${article} ${issue.expected}, not ${got === null ? 'null' : Array.isArray(got) ? 'an array' : typeof got}`;
+    } else if (issue.code === 'invalid_format') {
+      detail = `has an invalid format (${issue.format})`;
     } else if (issue.code === 'invalid_union') {
       detail = 'must be a built-in task id (string) or an object {sft_file, dpo_file, rft_file, grader}';
     }

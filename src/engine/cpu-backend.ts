@@ -195,6 +195,13 @@ export class CpuBackend implements Backend {
     this.ref.invalidate();
   }
 
+  /**
+   * When set, every optimizer step appends the logits it started from and the
+   * unclipped gradient: tests compare them with finite differences and the
+   * WebGPU backend. Not part of the Backend interface.
+   */
+  gradientLog: { theta: Float32Array; grad: Float64Array }[] | null = null;
+
   /** Direct access for tests and the dump; not part of the Backend interface. */
   get logits(): Float32Array {
     return this.state.logits;
@@ -495,6 +502,7 @@ export class CpuBackend implements Backend {
       }
     }
     const norm = Math.sqrt(sq);
+    this.gradientLog?.push({ theta: logits.slice(), grad: coef.slice() });
     const opt = hyper.optimizer;
     const maxNorm = opt.max_grad_norm;
     const scale = maxNorm !== null && norm > maxNorm ? maxNorm / (norm + 1e-6) : 1;
