@@ -41,8 +41,12 @@ export const configSchema = z.strictObject({
   backend: z.enum(['cpu', 'webgpu', 'auto']).default('auto'),
   /** Prompts per step (RFT, measurement batches), demonstrations per step (SFT), pairs per step (DPO). */
   batch_prompts: positiveInt(4096).default(8),
-  /** Candidates sampled per prompt. */
-  num_generations: positiveInt(1024).default(8),
+  /**
+   * Candidates sampled per prompt. Larger than TRL's 8: a toy policy starting
+   * uniform must stumble on an exact answer before RFT gets any signal, and 32
+   * draws per prompt per step make that reliable within a few hundred steps.
+   */
+  num_generations: positiveInt(1024).default(32),
   temperature: z.number().min(0.05).max(10).default(1),
   /** Number of prompts taken from the task; null = the task's default. */
   num_prompts: positiveInt(4096).nullable().default(null),
@@ -53,7 +57,7 @@ export const configSchema = z.strictObject({
   optimizer: z
     .strictObject({
       name: z.enum(['adam', 'sgd']).default('adam'),
-      learning_rate: z.number().gt(0).max(1e6).default(0.1),
+      learning_rate: z.number().gt(0).default(0.1),
       /** Global gradient-norm clip; null = no clipping. */
       max_grad_norm: z.number().gt(0).nullable().default(1),
       adam_beta1: z.number().min(0).lt(1).default(0.9),
