@@ -97,7 +97,27 @@ export const configSchema = z.strictObject({
   grader: graderSpec.nullable().default(null),
   /** Extra graders scored on the same samples, logged as rewards/<name>, never trained on. */
   eval_graders: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/), graderSpec).default({}),
+}).superRefine((c, ctx) => {
+  const needsGroups =
+    (c.objective === 'rft' && c.rft.advantage !== 'reinforce') || (c.objective === 'dpo' && c.dpo.pairs === 'online');
+  if (needsGroups && c.num_generations === 1) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['num_generations'],
+      message: 'needs at least 2 candidates per prompt to compare them (grpo, rloo and online DPO pairs compare within a group)',
+    });
+  }
+  if (c.batch_prompts * c.num_generations > MAX_CANDIDATES) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['num_generations'],
+      message: `batch_prompts × num_generations = ${c.batch_prompts * c.num_generations} is more than the playground's limit of ${MAX_CANDIDATES} candidates per step`,
+    });
+  }
 });
+
+/** Candidates per step the playground accepts (memory of token and reward buffers stays in the tens of MB). */
+export const MAX_CANDIDATES = 1 << 20;
 
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
