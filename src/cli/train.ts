@@ -13,7 +13,8 @@ import { parseConfig, type Config } from '../engine/config.ts';
 import { initialState, makeLane } from '../engine/setup.ts';
 import { positionMarginals, type PolicyState } from '../engine/policy.ts';
 import { Vocabulary, type Task } from '../engine/task.ts';
-import { createGrader, GraderConfigError } from '../graders/index.ts';
+import { createGrader, GraderConfigError, validateGrader, type Grader } from '../graders/index.ts';
+import type { GraderSpec } from '../engine/task.ts';
 import { resolveCliTask } from './task-files.ts';
 import { createCliBackend } from './backend.ts';
 
@@ -114,21 +115,26 @@ function policyDump(state: PolicyState, task: Task) {
   };
 }
 
+async function checkedGrader(spec: GraderSpec, path: string): Promise<Grader> {
+  const check = await validateGrader(spec, path);
+  if (!check.ok) throw new UsageError(`config.${check.message}`);
+  return createGrader(spec, path);
+}
+
 async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   const config = buildConfig(args);
   const task = resolveCliTask(config, args.config);
-  let grader;
-  try {
-    grader = createGrader(config.grader ?? task.grader);
-  } catch (e) {
-    if (e instanceof GraderConfigError) throw new UsageError(e.message.startsWith('grader') ? `config.${e.message}` : `config.grader: ${e.message}`);
-    throw e;
+  // Graders are checked (custom code compiled) before any training, so a typo costs nothing.
+  const grader = await checkedGrader(config.grader ?? task.grader, 'grader');
+  const evalGraders: Record<string, Grader> = {};
+  for (const [name, spec] of Object.entries({ ...(task.evalGraders ?? {}), ...config.eval_graders })) {
+    evalGraders[name] = await checkedGrader(spec, `eval_graders.${name}`);
   }
   const state = initialState(config, task);
   const { backend, notice } = await createCliBackend(config.backend, state);
   if (notice) process.stderr.write(`note: ${notice}\n`);
-  const lane = makeLane(config, { task, state, backend, grader });
+  const lane = makeLane(config, { task, state, backend, grader, evalGraders });
 
   const out = args.out ? createWriteStream(args.out) : null;
   const write = (line: string) => (out ? out.write(line) : process.stdout.write(line));
@@ -147,6 +153,7 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     if (out) await new Promise<void>((resolve) => out.end(resolve));
     grader.dispose?.();
+    for (const g of Object.values(evalGraders)) g.dispose?.();
     backend.dispose();
   }
   return exitCode;

@@ -15,6 +15,8 @@ export interface GradeResult {
   errors: number;
   /** The first error, for display ("grader returned NaN on sample 3"). */
   firstError: string | null;
+  /** 1 where grading that sample failed (optional: lets composite graders zero exactly those samples). */
+  failed?: Uint8Array;
   /** Per-criterion scores of composite graders (multi), by name. */
   subScores?: Record<string, Float64Array>;
 }
@@ -23,6 +25,11 @@ export interface Grader {
   /** Short human name, e.g. "string_check (eq)". */
   readonly name: string;
   grade(samples: readonly Sample[], items: readonly TaskItem[]): Promise<GradeResult>;
+  /**
+   * Starts workers and loads user code ahead of the first batch; rejects with a
+   * GraderConfigError when the code cannot load (top-level error, no grade function).
+   */
+  prepare?(): Promise<void>;
   /** Releases workers, if any. */
   dispose?(): void;
 }

@@ -1,0 +1,130 @@
+/**
+ * OpenAI's `multi`: named sub-graders combined by a `calculate_output` formula,
+ * e.g. "0.7 * exact + 0.3 * fuzzy". The formula is parsed by expr-eval-fork with
+ * only arithmetic and a few math functions switched on; nothing is ever eval'd.
+ */
+import { Parser, type Expression } from 'expr-eval-fork';
+import type { GraderSpec, TaskItem } from '../../engine/task.ts';
+import { GraderConfigError, type Grader, type GradeResult, type Sample } from '../types.ts';
+import type { SpecReader } from '../spec.ts';
+import { checkLengths } from './per-sample.ts';
+
+export type BuildGrader = (spec: GraderSpec, path: string) => Grader;
+
+/** Functions a formula may call; "log" is the natural logarithm, as in expr-eval. */
+export const FORMULA_FUNCTIONS = ['min', 'max', 'abs', 'floor', 'ceil', 'exp', 'sqrt', 'log'] as const;
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function formulaParser(): Parser {
+  const parser = new Parser({
+    operators: {
+      add: true, subtract: true, multiply: true, divide: true, power: true,
+      remainder: false, factorial: false, comparison: false, concatenate: false, conditional: false,
+      logical: false, in: false, assignment: false, fndef: false, random: false, length: false,
+    },
+  });
+  // expr-eval enables many unary operators (sin, round, …) and functions (random, map, …) by default;
+  // keep exactly the documented set so a formula means the same thing everywhere.
+  const allowed = new Set<string>(FORMULA_FUNCTIONS);
+  for (const table of [parser.unaryOps, parser.functions]) {
+    for (const key of Object.keys(table)) if (!allowed.has(key) && /^[a-z]/i.test(key)) delete table[key];
+  }
+  parser.consts = { PI: Math.PI, E: Math.E };
+  return parser;
+}
+
+/** Parses and checks a formula against the sub-grader names; throws GraderConfigError naming `path`. */
+export function compileFormula(formula: string, names: readonly string[], path: string): Expression {
+  let expr: Expression;
+  try {
+    expr = formulaParser().parse(formula);
+  } catch (e) {
+    throw new GraderConfigError(
+      `${path} = ${JSON.stringify(formula)}: ${(e as Error).message} (allowed: numbers, grader names, + - * / ^, ( ), ${FORMULA_FUNCTIONS.join(' ')})`,
+      path,
+    );
+  }
+  const known = new Set([...names, ...FORMULA_FUNCTIONS]);
+  for (const v of expr.variables()) {
+    if (!known.has(v)) {
+      throw new GraderConfigError(
+        `${path} = ${JSON.stringify(formula)}: "${v}" is neither a sub-grader (${names.join(', ') || 'none'}) nor an allowed function (${FORMULA_FUNCTIONS.join(', ')})`,
+        path,
+      );
+    }
+  }
+  return expr;
+}
+
+export function multi(r: SpecReader, build: BuildGrader): Grader {
+  r.onlyFields(['graders', 'calculate_output']);
+  const specs = r.specMap('graders');
+  const names = Object.keys(specs);
+  if (names.length === 0) r.fail('graders', specs, 'needs at least one named grader');
+  for (const n of names) {
+    if (!IDENTIFIER.test(n) || (FORMULA_FUNCTIONS as readonly string[]).includes(n) || n === 'PI' || n === 'E') {
+      throw new GraderConfigError(
+        `${r.fieldPath('graders')}: the name "${n}" cannot be used in a formula; use letters, digits and _ (not starting with a digit, not a function name)`,
+        r.fieldPath(`graders.${n}`),
+      );
+    }
+  }
+  const formula = r.string('calculate_output', '');
+  if (!r.has('calculate_output')) r.fail('calculate_output', undefined, `is required, e.g. "${names.map((n) => `${(1 / names.length).toFixed(2)} * ${n}`).join(' + ')}"`);
+  const expr = compileFormula(formula, names, r.fieldPath('calculate_output'));
+  const subGraders: Grader[] = [];
+  try {
+    for (const n of names) subGraders.push(build(specs[n], r.fieldPath(`graders.${n}`)));
+  } catch (e) {
+    for (const g of subGraders) g.dispose?.();
+    throw e;
+  }
+
+  return {
+    name: r.name(`multi (${formula})`),
+    async grade(samples: readonly Sample[], items: readonly TaskItem[]): Promise<GradeResult> {
+      checkLengths(samples, items);
+      // Sub-graders run concurrently: a custom JS one works in its workers while the templates score here.
+      const results = await Promise.all(subGraders.map((g) => g.grade(samples, items)));
+      const N = samples.length;
+      const scores = new Float64Array(N);
+      const failed = new Uint8Array(N);
+      let firstError: string | null = null;
+      const subScores: Record<string, Float64Array> = {};
+      results.forEach((res, k) => {
+        subScores[names[k]] = res.scores;
+        if (res.errors > 0) firstError ??= `${names[k]}: ${res.firstError ?? 'error'}`;
+        // A sample failed by several sub-graders counts once; a grader that does not say which failed is trusted only when all did.
+        if (res.failed) for (let i = 0; i < N; i++) failed[i] |= res.failed[i];
+        else if (res.errors === N) failed.fill(1);
+      });
+      const vars: Record<string, number> = {};
+      for (let i = 0; i < N; i++) {
+        for (let k = 0; k < names.length; k++) vars[names[k]] = results[k].scores[i];
+        const v = Number(expr.evaluate(vars));
+        if (Number.isFinite(v)) {
+          scores[i] = v;
+        } else {
+          failed[i] = 1;
+          firstError ??= `calculate_output gave ${v} on sample ${i} (${names.map((n) => `${n} = ${vars[n]}`).join(', ')})`;
+        }
+      }
+      let errors = 0;
+      for (let i = 0; i < N; i++) {
+        if (failed[i]) {
+          errors++;
+          scores[i] = 0;
+        }
+      }
+      // Sub-graders that failed without saying where still count, at least as many as they reported.
+      errors = Math.max(errors, ...results.map((x) => x.errors));
+      return { scores, errors, firstError, subScores };
+    },
+    async prepare() {
+      await Promise.all(subGraders.map((g) => g.prepare?.()));
+    },
+    dispose() {
+      for (const g of subGraders) g.dispose?.();
+    },
+  };
+}

@@ -1,0 +1,146 @@
+/**
+ * Custom JS graders in a real browser (Debian's Chromium): Vite bundles the
+ * grader module into a tiny page, the sandbox is a Blob Web Worker, and the
+ * page carries GRADER_CSP. Checked: scores, line/column of a throw, a timeout
+ * that leaves the page responsive, bad return values, and — against a control
+ * page without the CSP — that the CSP, not only the prelude, keeps a grader
+ * from loading code from another origin.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { build } from 'vite';
+import type { Browser, Page } from 'playwright-core';
+import { GRADER_CSP } from '../../src/graders/index.ts';
+import { HAVE_CHROMIUM, launchChromium } from '../e2e/browser.ts';
+import { serveStatic, type StaticServer } from '../e2e/static-server.ts';
+
+const GRADERS_MODULE = resolve(__dirname, '../../src/graders/index.ts');
+
+const MAIN = `
+import { createGrader } from ${JSON.stringify(GRADERS_MODULE)};
+window.gradeIn = async (spec, outputs, item) => {
+  const g = createGrader(spec);
+  try {
+    const r = await g.grade(outputs.map((output_text) => ({ output_text })), outputs.map(() => item));
+    return { scores: Array.from(r.scores), errors: r.errors, firstError: r.firstError };
+  } finally {
+    g.dispose?.();
+  }
+};
+window.graderReady = true;
+`;
+
+const page = (csp: string | null) =>
+  `<!doctype html><html><head><meta charset="utf-8">${csp ? `<meta http-equiv="Content-Security-Policy" content="${csp}">` : ''}` +
+  `<title>grader sandbox</title></head><body><script type="module" src="./main.ts"></script></body></html>`;
+
+type Result = { scores: number[]; errors: number; firstError: string | null };
+
+describe.skipIf(!HAVE_CHROMIUM)('custom JS graders in Chromium', () => {
+  let dir: string;
+  let site: StaticServer;
+  let browser: Browser;
+  let other: Server;
+  let otherHits = 0;
+  let otherUrl = '';
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'grader-browser-'));
+    writeFileSync(join(dir, 'main.ts'), MAIN);
+    writeFileSync(join(dir, 'csp.html'), page(GRADER_CSP));
+    writeFileSync(join(dir, 'open.html'), page(null));
+    await build({
+      configFile: false,
+      logLevel: 'error',
+      root: dir,
+      base: './',
+      worker: { format: 'es' },
+      build: { outDir: join(dir, 'dist'), rollupOptions: { input: { csp: join(dir, 'csp.html'), open: join(dir, 'open.html') } } },
+    });
+    site = await serveStatic(join(dir, 'dist'));
+    // Another origin (another port) serving a module any page may import (CORS allowed): only a CSP can stop it.
+    other = createServer((_req, res) => {
+      otherHits++;
+      res.writeHead(200, { 'content-type': 'text/javascript', 'access-control-allow-origin': '*' }).end('export const leaked = 1;');
+    });
+    await new Promise<void>((ok) => other.listen(0, '127.0.0.1', ok));
+    const a = other.address();
+    otherUrl = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}/evil.js`;
+    browser = await launchChromium(false);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+    await new Promise<void>((ok) => (other ? other.close(() => ok()) : ok()));
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function open(name: 'csp' | 'open'): Promise<Page> {
+    const p = await browser.newPage();
+    await p.goto(`${site.url}${name}.html`);
+    await p.waitForFunction(() => (window as unknown as { graderReady?: boolean }).graderReady === true);
+    return p;
+  }
+
+  function gradeIn(p: Page, spec: Record<string, unknown>, outputs: string[], item: Record<string, unknown> = { prompt: 'p', reference: '7' }): Promise<Result> {
+    return p.evaluate(
+      ([s, o, i]) => (window as unknown as { gradeIn: (...a: unknown[]) => Promise<Result> }).gradeIn(s, o, i),
+      [spec, outputs, item] as const,
+    );
+  }
+
+  it('grades, and reports a throw with the grader\'s own line and column', async () => {
+    const p = await open('csp');
+    const ok = await gradeIn(p, { type: 'js', source: 'function grade(s, item) {\n  return s.output_text === item.reference ? 1 : 0;\n}' }, ['7', '8']);
+    expect(ok).toEqual({ scores: [1, 0], errors: 0, firstError: null });
+    const thrown = await gradeIn(p, { type: 'js', source: 'function grade(s) {\n  if (s.output_text) {\n    throw new Error("nope");\n  }\n  return 1;\n}' }, ['', 'x']);
+    expect(thrown).toEqual({ scores: [1, 0], errors: 1, firstError: 'grader threw on sample 1 at line 3, column 11: Error: nope' });
+    const nan = await gradeIn(p, { type: 'js', source: 'function grade() { return NaN; }' }, ['x']);
+    expect(nan.firstError).toBe('grader returned NaN; grade() must return a finite number on sample 0');
+    await p.close();
+  });
+
+  it('an infinite loop times out while the page stays responsive', async () => {
+    const p = await open('csp');
+    const pending = gradeIn(p, { type: 'js', source: 'function grade(s) {\n  while (s.output_text === "loop") {}\n  return 1;\n}', timeout_ms: 3000 }, ['a', 'b', 'loop', 'c']);
+    await new Promise((r) => setTimeout(r, 300));
+    // A page blocked by the loop could not answer before the 3 s limit ends it; a free one answers at once
+    // (1 s leaves room for a loaded test machine).
+    const t0 = Date.now();
+    expect(await p.evaluate(() => 6 * 7)).toBe(42);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    const r = await pending;
+    expect(r.errors).toBe(4);
+    // Without cross-origin isolation there is no shared memory, so the sample is known only to a range.
+    expect(r.firstError).toMatch(/^grader timed out on sample \d or a later one \(up to 3\): time limit 3000 ms per batch/);
+    const after = await gradeIn(p, { type: 'js', source: 'function grade() { return 1; }' }, ['x']);
+    expect(after.scores).toEqual([1]);
+    await p.close();
+  });
+
+  it('the network is blocked: clear messages, and the CSP stops code from another origin', async () => {
+    const p = await open('csp');
+    const f = await gradeIn(p, { type: 'js', source: 'function grade() {\n  return fetch("https://example.com/");\n}' }, ['x']);
+    expect(f.firstError).toBe('grader threw on sample 0 at line 2, column 10: Error: network access is blocked in graders: fetch() (https://example.com/) is not allowed');
+    const viaImport = { type: 'js', source: `let got = "pending";\nimport(${JSON.stringify(otherUrl)}).then(() => (got = "loaded"), () => (got = "blocked"));\nfunction grade() { return got === "blocked" ? 1 : got === "loaded" ? 2 : 3; }` };
+    const blocked = await gradeIn(p, viaImport, ['x']);
+    // 1: the CSP refused the import already; 3: still pending when grade ran. Never 2 (loaded).
+    expect([1, 3]).toContain(blocked.scores[0]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(otherHits).toBe(0);
+    await p.close();
+
+    // Control: the same grader on a page without the CSP does reach the other origin, so the check above can fail.
+    const q = await open('open');
+    for (let i = 0; i < 20 && otherHits === 0; i++) {
+      await gradeIn(q, viaImport, ['x']);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(otherHits).toBeGreaterThan(0);
+    await q.close();
+  });
+});
