@@ -124,7 +124,7 @@ async function checkedGrader(spec: GraderSpec, path: string): Promise<Grader> {
 async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   const config = buildConfig(args);
-  const task = resolveCliTask(config, args.config);
+  const task = await resolveCliTask(config, args.config);
   // Graders are checked (custom code compiled) before any training, so a typo costs nothing.
   const grader = await checkedGrader(config.grader ?? task.grader, 'grader');
   const evalGraders: Record<string, Grader> = {};

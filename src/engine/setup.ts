@@ -10,6 +10,7 @@ import { Lane } from './lane.ts';
 import { initialLogits, newPolicyState, type PolicyShape, type PolicyState } from './policy.ts';
 import { MAX_VOCAB, type Task, type TaskOptions } from './task.ts';
 import { builtinTask } from '../tasks/index.ts';
+import { customTask, objectiveProblem, type TaskFileTexts } from '../data/custom-task.ts';
 import { createGrader, type Grader } from '../graders/index.ts';
 
 export function taskOptions(config: Config): TaskOptions {
@@ -21,10 +22,23 @@ export function taskOptions(config: Config): TaskOptions {
   };
 }
 
-/** Builds the task of a config whose `task` is a built-in id (custom files are resolved by the caller). */
-export function resolveTask(config: Config): Task {
-  if (typeof config.task !== 'string') throw new Error('resolveTask: custom task files must be loaded by the caller');
-  return builtinTask(config.task, taskOptions(config));
+/**
+ * The task of a config: a built-in id, or the user's files in the OpenAI formats. Files are read by the
+ * caller (src/data/node-files.ts `loadTaskFiles` in Node, file pickers in the page) and passed in as text,
+ * so the engine never touches the disk. Throws a DataError for bad files, and a plain Error when the task
+ * lacks what the config's objective trains on (SFT without demonstrations, offline DPO without pairs).
+ */
+export function resolveTask(config: Config, files?: TaskFileTexts): Task {
+  let task: Task;
+  if (typeof config.task === 'string') {
+    task = builtinTask(config.task, taskOptions(config));
+  } else {
+    if (!files) throw new Error('config.task names files: load them first (loadTaskFiles in src/data/node-files.ts) and pass them to resolveTask');
+    task = customTask(files, { ...taskOptions(config), grader: config.task.grader ?? null, maxLen: config.task.max_len ?? null });
+  }
+  const problem = objectiveProblem(config, task);
+  if (problem) throw new Error(problem);
+  return task;
 }
 
 export function policyShape(config: Config, task: Task): PolicyShape {

@@ -1,10 +1,17 @@
 /** The built-in task library. */
 import type { Task, TaskOptions } from '../engine/task.ts';
 import { add } from './add.ts';
+import { addContains } from './add-contains.ts';
 import { buildTask, type TaskSource } from './build.ts';
+import { copyUpper } from './copy-upper.ts';
+import { count } from './count.ts';
+import { extract } from './extract.ts';
+import { palindrome } from './palindrome.ts';
 import { reverse } from './reverse.ts';
+import { sort } from './sort.ts';
 
-export const TASK_SOURCES: readonly TaskSource[] = [reverse, add];
+/** In the order the playground lists them: the exact-match skills, then the open-ended and the hackable one. */
+export const TASK_SOURCES: readonly TaskSource[] = [reverse, add, sort, copyUpper, count, extract, palindrome, addContains];
 
 export function taskIds(): string[] {
   return TASK_SOURCES.map((t) => t.id);

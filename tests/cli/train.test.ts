@@ -60,6 +60,18 @@ describe('npm run train', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace for a user's mistake
   });
 
+  it('trains on task files in the OpenAI formats, paths relative to the config, and names a bad file and line', () => {
+    writeFileSync(join(dir, 'rft.jsonl'), ['2+2=', '1+2=', '3+3='].map((p) => JSON.stringify({ messages: [{ role: 'user', content: p }], reference: String(eval(p.slice(0, -1))) })).join('\n') + '\n');
+    const ok = train('--config', configFile('files.json', { task: { rft_file: 'rft.jsonl' }, steps: 60, backend: 'cpu' }));
+    expect(ok.code, ok.stderr).toBe(0);
+    const last = JSON.parse(ok.stdout.trim().split('\n').at(-1)!);
+    expect(last.reward).toBeGreaterThan(0.5);
+    writeFileSync(join(dir, 'broken.jsonl'), JSON.stringify({ messages: [{ role: 'user', content: '1+1=' }], reference: '2' }) + '\n{"messages": [\n');
+    const bad = train('--config', configFile('files-bad.json', { task: { rft_file: 'broken.jsonl' } }));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/broken\.jsonl line 2/);
+  });
+
   it('names an unreadable or malformed config file', () => {
     const missing = train('--config', join(dir, 'nope.json'));
     expect(missing.code).toBe(2);

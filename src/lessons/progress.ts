@@ -1,0 +1,158 @@
+/**
+ * Progress through the lessons, kept on this device only (nothing is sent
+ * anywhere). The store works over any Storage-like object and keeps working
+ * in memory when storage is missing, disabled (private mode, a sandboxed
+ * iframe throws on access) or full: a student never loses what they did in
+ * this session, and the page can say why progress will not be remembered.
+ */
+import { z } from 'zod';
+
+/** The part of the Web Storage API the store uses. */
+export interface StorageLike {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}
+
+export const PROGRESS_KEY = 'rft-playground.lessons.v1';
+
+const lessonProgressSchema = z.object({
+  /** Highest narrative step reached (0-based), so "continue" reopens it. */
+  stepReached: z.number().int().min(0).default(0),
+  /** Prediction index → choice index, recorded before the reveal. */
+  predictions: z.record(z.string(), z.number().int().min(0)).default({}),
+  /** Quiz question id → the choice index answered last. */
+  quiz: z.record(z.string(), z.number().int().min(0)).default({}),
+  completed: z.boolean().default(false),
+});
+
+const fileSchema = z.object({ version: z.literal(1), lessons: z.record(z.string(), lessonProgressSchema) });
+
+export type LessonProgress = z.output<typeof lessonProgressSchema>;
+type ProgressFile = z.output<typeof fileSchema>;
+
+export interface PersistenceStatus {
+  /** True when the last read or write reached storage. */
+  persisted: boolean;
+  /** Why progress is not being remembered, for the page to show; null when all is well. */
+  problem: string | null;
+  /** Set for the whole session when saved progress could not be read at start-up (and where it was kept). */
+  unreadable: string | null;
+}
+
+export interface ProgressStore {
+  get(lessonId: string): LessonProgress;
+  all(): Readonly<Record<string, LessonProgress>>;
+  reachStep(lessonId: string, step: number): void;
+  predict(lessonId: string, predictionIndex: number, choice: number): void;
+  answerQuiz(lessonId: string, questionId: string, choice: number): void;
+  markCompleted(lessonId: string): void;
+  /** Forgets one lesson's progress, or all of it. */
+  reset(lessonId?: string): void;
+  status(): PersistenceStatus;
+}
+
+const empty = (): LessonProgress => ({ stepReached: 0, predictions: {}, quiz: {}, completed: false });
+
+function describeError(e: unknown): string {
+  if (e instanceof Error) return e.name === 'QuotaExceededError' ? 'browser storage is full' : `${e.name}: ${e.message}`;
+  return String(e);
+}
+
+/**
+ * `storage` may be a function so that touching `localStorage` (which can throw)
+ * happens inside the store's error handling, not at import time.
+ */
+export function createProgressStore(storage: StorageLike | null | (() => StorageLike | null), key = PROGRESS_KEY): ProgressStore {
+  let backend: StorageLike | null = null;
+  let status = { persisted: false, problem: null as string | null };
+  let unreadable: string | null = null;
+  let data: ProgressFile = { version: 1, lessons: {} };
+
+  try {
+    backend = typeof storage === 'function' ? storage() : storage;
+    if (!backend) status = { persisted: false, problem: 'this browser offers no local storage; progress lasts until the page is closed' };
+  } catch (e) {
+    status = { persisted: false, problem: `local storage is disabled (${describeError(e)}); progress lasts until the page is closed` };
+  }
+
+  if (backend) {
+    try {
+      const raw = backend.getItem(key);
+      status = { persisted: true, problem: null };
+      if (raw !== null) data = parseOrKeep(raw, backend, key, (problem) => (unreadable = problem));
+    } catch (e) {
+      backend = null;
+      status = { persisted: false, problem: `could not read saved progress (${describeError(e)}); progress lasts until the page is closed` };
+    }
+  }
+
+  function save(): void {
+    if (!backend) return;
+    try {
+      backend.setItem(key, JSON.stringify(data));
+      status = { persisted: true, problem: null };
+    } catch (e) {
+      // Keep the backend: a later write may succeed once space is freed.
+      status = { persisted: false, problem: `could not save progress (${describeError(e)}); it is kept until the page is closed` };
+    }
+  }
+
+  function edit(lessonId: string, change: (p: LessonProgress) => void): void {
+    const p = data.lessons[lessonId] ?? empty();
+    change(p);
+    data.lessons[lessonId] = p;
+    save();
+  }
+
+  return {
+    get: (lessonId) => structuredClone(data.lessons[lessonId] ?? empty()),
+    all: () => structuredClone(data.lessons),
+    reachStep: (lessonId, step) => edit(lessonId, (p) => (p.stepReached = Math.max(p.stepReached, step))),
+    predict: (lessonId, index, choice) => edit(lessonId, (p) => (p.predictions[String(index)] = choice)),
+    answerQuiz: (lessonId, questionId, choice) => edit(lessonId, (p) => (p.quiz[questionId] = choice)),
+    markCompleted: (lessonId) => edit(lessonId, (p) => (p.completed = true)),
+    reset(lessonId) {
+      if (lessonId === undefined) data = { version: 1, lessons: {} };
+      else delete data.lessons[lessonId];
+      save();
+    },
+    status: () => ({ ...status, unreadable }),
+  };
+}
+
+/**
+ * Saved progress that cannot be read (edited by hand, from a future version)
+ * is copied aside under `<key>.unreadable` before the store starts afresh, so
+ * the next save does not destroy it.
+ */
+function parseOrKeep(raw: string, backend: StorageLike, key: string, report: (problem: string) => void): ProgressFile {
+  let why: string;
+  try {
+    const parsed = fileSchema.safeParse(JSON.parse(raw));
+    if (parsed.success) return parsed.data;
+    why = parsed.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`).slice(0, 3).join('; ');
+  } catch (e) {
+    why = describeError(e);
+  }
+  let kept = `; the old data was kept under "${key}.unreadable"`;
+  try {
+    backend.setItem(`${key}.unreadable`, raw);
+  } catch {
+    kept = '; the old data could not be copied aside and will be replaced on the next save';
+  }
+  report(`saved lesson progress could not be read (${why})${kept}`);
+  return { version: 1, lessons: {} };
+}
+
+/** The browser's localStorage, looked up only when called (it throws in some sandboxes). */
+export function browserStorage(): StorageLike | null {
+  return (globalThis as { localStorage?: StorageLike }).localStorage ?? null;
+}
+
+/** A lesson counts as mastered when every quiz question's last answer is the correct one. */
+export function quizPassed(quiz: readonly { id: string; choices: readonly { correct: boolean }[] }[], progress: LessonProgress): boolean {
+  return quiz.every((q) => {
+    const a = progress.quiz[q.id];
+    return a !== undefined && q.choices[a]?.correct === true;
+  });
+}
