@@ -24,6 +24,14 @@ export const add: TaskSource = {
     const near = [s + 1, s - 1, a, b, s + 2, s - 2].filter((x) => x >= 0 && x <= 9).map(String);
     return distinct(near, [String(s)]);
   },
+  // Half the rejected answers are two digits (the operands written side by side, or the sum plus ten):
+  // only a pair whose answers differ in length teaches DPO where the answer ends.
+  rejectedAnswers(item) {
+    const s = Number(item.reference);
+    const a = Number(item.a);
+    const b = Number(item.b);
+    return distinct([String(s + 1 <= 9 ? s + 1 : s - 1), `${a}${b}`, String(s >= 1 ? s - 1 : s + 2), String(s + 10)], [String(s)]);
+  },
   grader: EXACT_MATCH,
   target: { reward: 0.95, steps: 300 },
 };

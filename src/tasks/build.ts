@@ -23,6 +23,12 @@ export interface TaskSource {
   defaultPrompts: number;
   /** Plausible wrong answers for an item (at least one, none equal to a correct answer). */
   wrongAnswers(item: TaskItem): string[];
+  /**
+   * Wrong answers DPO pairs reject; defaults to wrongAnswers. A task gives its own when the
+   * demonstration errors would teach DPO nothing about the answer's shape (DPO only learns
+   * where chosen and rejected differ).
+   */
+  rejectedAnswers?(item: TaskItem): string[];
   /** A correct answer for demonstrations; defaults to item.reference. */
   demoAnswer?(item: TaskItem, k: number): string;
   grader: GraderSpec;
@@ -37,8 +43,8 @@ export function buildTask(src: TaskSource, opts: TaskOptions): Task {
   for (let i = 0; i < n; i++) items.push(src.pool[order[i]]);
 
   // Wrong answers that would not fit max_len (EOS included) cannot be demonstrated or preferred against.
-  const wrongOf = (item: TaskItem) => {
-    const fits = src.wrongAnswers(item).filter((w) => Array.from(w).length + 1 <= src.maxLen);
+  const wrongOf = (item: TaskItem, list = src.wrongAnswers(item)) => {
+    const fits = list.filter((w) => Array.from(w).length + 1 <= src.maxLen);
     if (fits.length === 0) throw new Error(`task "${src.id}": no plausible wrong answer fits max_len for prompt "${item.prompt}"`);
     return fits;
   };
@@ -58,7 +64,7 @@ export function buildTask(src: TaskSource, opts: TaskOptions): Task {
   const pairs: Pair[] = [];
   for (let k = 0; k < PAIRS_PER_PROMPT; k++) {
     items.forEach((item, p) => {
-      const wrong = wrongOf(item);
+      const wrong = wrongOf(item, src.rejectedAnswers?.(item));
       pairs.push({ prompt: p, chosen: correct(item, k), rejected: wrong[k % wrong.length] });
     });
   }
