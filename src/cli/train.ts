@@ -132,7 +132,14 @@ async function main(argv: string[]): Promise<number> {
     evalGraders[name] = await checkedGrader(spec, `eval_graders.${name}`);
   }
   const state = initialState(config, task);
-  const { backend, notice } = await createCliBackend(config.backend, state);
+  let selected;
+  try {
+    selected = await createCliBackend(config.backend, state);
+  } catch (e) {
+    // No adapter when WebGPU was required, or a policy too large for the device: the user's choice to change.
+    throw new UsageError((e as Error).message);
+  }
+  const { backend, notice } = selected;
   if (notice) process.stderr.write(`note: ${notice}\n`);
   const lane = makeLane(config, { task, state, backend, grader, evalGraders });
 

@@ -7,7 +7,7 @@
 import type { Backend, PairBatch, TokenBatch, UpdateStats } from './backend.ts';
 import type { Config } from './config.ts';
 import { meanOf, stdOf } from './advantages.ts';
-import { Stream } from './prng.ts';
+import { Stream, type StreamId } from './prng.ts';
 import { type Task, Vocabulary } from './task.ts';
 import type { Grader, Sample } from '../graders/types.ts';
 
@@ -37,6 +37,15 @@ export interface LaneDeps {
   evalGraders?: Record<string, Grader>;
 }
 
+interface Draw {
+  step: number;
+  stream: StreamId;
+  promptOf: Int32Array;
+  temperature: number;
+  seed: number;
+  key: string;
+}
+
 /** Demonstrations or pairs encoded once into token rows. */
 interface Encoded {
   promptOf: Int32Array;
@@ -56,6 +65,12 @@ export class Lane {
   private demos: Encoded | null = null;
   private pairsChosen: Encoded | null = null;
   private pairsRejected: Encoded | null = null;
+  /**
+   * The next step's samples, requested right after this step's update so a GPU
+   * backend can encode both in one submit. Used only if the next step asks for
+   * exactly the same draws (knobs may change in between).
+   */
+  private prefetched: { key: string; batch: Promise<TokenBatch> } | null = null;
 
   constructor(config: Config, deps: LaneDeps, maxLen: number) {
     this.config = config;
@@ -87,6 +102,7 @@ export class Lane {
   }
 
   setBackend(backend: Backend): void {
+    this.prefetched = null;
     this.deps.backend = backend;
   }
 
@@ -96,13 +112,8 @@ export class Lane {
     const { backend, grader, task } = this.deps;
     const B = cfg.batch_prompts;
     const G = cfg.num_generations;
-    const P = task.items.length;
-    const promptOf = new Int32Array(B * G);
-    for (let b = 0; b < B; b++) promptOf.fill(((step - 1) * B + b) % P, b * G, b * G + G);
-
-    const trainsOnSamples = cfg.objective === 'rft' || (cfg.objective === 'dpo' && cfg.dpo.pairs === 'online');
-    const stream = trainsOnSamples ? Stream.train : Stream.measure;
-    const samples = await backend.sample(step, stream, promptOf, cfg.temperature, cfg.seed);
+    const draw = this.drawFor(step, cfg);
+    const samples = await this.takeSamples(draw);
     const texts = this.decodeAll(samples);
     const items = Array.from(samples.promptOf, (p) => task.items[p]);
     const sampleObjs: Sample[] = texts.map((output_text) => ({ output_text }));
@@ -112,23 +123,27 @@ export class Lane {
     }
     const rewards = Float32Array.from(graded.scores);
 
-    let stats: UpdateStats;
+    let pending: Promise<UpdateStats>;
     const view: StepView = { promptOf: samples.promptOf, texts, scores: graded.scores };
     if (cfg.objective === 'rft') {
-      stats = await backend.update(step, { objective: 'rft', samples, rewards }, cfg);
+      pending = backend.update(step, { objective: 'rft', samples, rewards }, cfg);
     } else if (cfg.objective === 'dpo') {
       const pairs = cfg.dpo.pairs === 'online' ? this.onlinePairs(samples, rewards, G) : this.offlinePairs(step, B);
       view.pairs = this.describePairs(pairs);
-      stats = await backend.update(step, { objective: 'dpo', samples, pairs }, cfg);
+      pending = backend.update(step, { objective: 'dpo', samples, pairs }, cfg);
     } else {
       const demos = this.demoBatch(step, B);
       view.demos = Array.from({ length: demos.count }, (_, i) => ({
         prompt: demos.promptOf[i],
         answer: this.vocab.decode(demos.tokens, i * this.maxLen, demos.lengths[i]),
       }));
-      stats = await backend.update(step, { objective: 'sft', samples, demos }, cfg);
+      pending = backend.update(step, { objective: 'sft', samples, demos }, cfg);
     }
+    if (backend.kind === 'webgpu') this.prefetch(this.drawFor(step + 1, cfg));
+    const stats = await pending;
     if (!stats.finite) {
+      // The prefetched draws came from the non-finite policy the backend has since rolled back.
+      this.prefetched = null;
       return {
         ok: false,
         step,
@@ -149,6 +164,30 @@ export class Lane {
     }
     this.completed = step;
     return { ok: true, metrics, view };
+  }
+
+  /** What a step samples: rows grouped by prompt, prompts cycling through the task. */
+  private drawFor(step: number, cfg: Config): Draw {
+    const B = cfg.batch_prompts;
+    const G = cfg.num_generations;
+    const P = this.deps.task.items.length;
+    const promptOf = new Int32Array(B * G);
+    for (let b = 0; b < B; b++) promptOf.fill(((step - 1) * B + b) % P, b * G, b * G + G);
+    const trainsOnSamples = cfg.objective === 'rft' || (cfg.objective === 'dpo' && cfg.dpo.pairs === 'online');
+    const stream = trainsOnSamples ? Stream.train : Stream.measure;
+    return { step, stream, promptOf, temperature: cfg.temperature, seed: cfg.seed, key: `${step}/${stream}/${B}x${G}/${P}/${cfg.temperature}/${cfg.seed}` };
+  }
+
+  private prefetch(draw: Draw): void {
+    const batch = this.deps.backend.sample(draw.step, draw.stream, draw.promptOf, draw.temperature, draw.seed);
+    batch.catch(() => {}); // a prefetch nobody takes must not surface as an unhandled rejection
+    this.prefetched = { key: draw.key, batch };
+  }
+
+  private takeSamples(draw: Draw): Promise<TokenBatch> {
+    const hit = this.prefetched?.key === draw.key ? this.prefetched.batch : null;
+    this.prefetched = null;
+    return hit ?? this.deps.backend.sample(draw.step, draw.stream, draw.promptOf, draw.temperature, draw.seed);
   }
 
   private decodeAll(b: TokenBatch): string[] {

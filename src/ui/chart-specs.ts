@@ -1,0 +1,85 @@
+/**
+ * Which lines each chart draws, with the lane colours and dash patterns.
+ * Okabe–Ito colours stay distinct under the common colour-vision deficiencies;
+ * the dash pattern tells lanes apart even in greyscale.
+ */
+import type { LaneId } from '../worker/protocol.ts';
+
+export const LANE_STYLE: Record<LaneId, { name: string; color: string; dash: number[]; dashLabel: string }> = {
+  rft: { name: 'RFT', color: '#E69F00', dash: [], dashLabel: 'solid line' },
+  dpo: { name: 'DPO', color: '#0072B2', dash: [8, 4], dashLabel: 'dashed line' },
+  sft: { name: 'SFT', color: '#009E73', dash: [2, 3], dashLabel: 'dotted line' },
+};
+
+export interface LineSpec {
+  lane: LaneId;
+  metric: string;
+  label: string;
+  color: string;
+  dash: number[];
+}
+
+export interface ChartSpec {
+  id: string;
+  title: string;
+  /** One line on how to read the chart. */
+  help: string;
+  lines: LineSpec[];
+  /** Fixed y range when the metric has one (rewards, fractions). */
+  yMin?: number;
+  yMax?: number;
+}
+
+const perLane = (metric: string, lanes: readonly LaneId[]): LineSpec[] =>
+  lanes.map((lane) => ({ lane, metric, label: LANE_STYLE[lane].name, color: LANE_STYLE[lane].color, dash: LANE_STYLE[lane].dash }));
+
+/** The shared charts for the lanes that are on. */
+export function sharedCharts(enabled: readonly LaneId[]): ChartSpec[] {
+  const charts: ChartSpec[] = [
+    { id: 'reward', title: 'Reward', help: 'Mean grader score of each lane’s samples (all lanes on one axis).', lines: perLane('reward', enabled), yMin: 0, yMax: 1 },
+    { id: 'kl', title: 'KL to the starting policy', help: 'How far each policy has moved from where it started.', lines: perLane('kl', enabled) },
+    { id: 'entropy', title: 'Entropy', help: 'How spread out the answers are; near 0 means one answer per prompt.', lines: perLane('entropy', enabled) },
+  ];
+  if (enabled.includes('dpo')) {
+    charts.push({
+      id: 'dpo-logps',
+      title: 'DPO log-probabilities',
+      help: 'log π of the chosen and of the rejected answers: DPO pushes them apart.',
+      lines: [
+        { lane: 'dpo', metric: 'logps/chosen', label: 'chosen', color: '#0072B2', dash: [] },
+        { lane: 'dpo', metric: 'logps/rejected', label: 'rejected', color: '#D55E00', dash: [8, 4] },
+      ],
+    });
+  }
+  if (enabled.includes('rft')) {
+    charts.push({
+      id: 'rft-signal',
+      title: 'RFT learning signal',
+      help: 'Share of prompt groups whose samples all scored the same (no signal), and of ratios clipped by ε.',
+      lines: [
+        { lane: 'rft', metric: 'frac_reward_zero_std', label: 'frac_reward_zero_std', color: '#CC79A7', dash: [] },
+        { lane: 'rft', metric: 'clip_ratio', label: 'clip_ratio', color: '#E69F00', dash: [8, 4] },
+      ],
+      yMin: 0,
+      yMax: 1,
+    });
+  }
+  return charts;
+}
+
+/** The loss chart inside a lane card. */
+export function lossChart(lane: LaneId): ChartSpec {
+  return { id: `loss-${lane}`, title: `${LANE_STYLE[lane].name} loss`, help: 'The objective this lane minimises.', lines: perLane('loss', [lane]) };
+}
+
+/** Counts of values in `bins` equal-width bins over [min, max] (values outside are clamped in). */
+export function histogram(values: readonly number[], bins: number, min = 0, max = 1): number[] {
+  const counts = new Array<number>(bins).fill(0);
+  const width = (max - min) / bins;
+  for (const v of values) {
+    if (!Number.isFinite(v)) continue;
+    const i = Math.min(bins - 1, Math.max(0, Math.floor((v - min) / width)));
+    counts[i]++;
+  }
+  return counts;
+}

@@ -1,0 +1,94 @@
+/**
+ * The knobs of the page: where each lives in the config, its range and a
+ * one-line explanation. Pure data and helpers; the components render them.
+ */
+import type { Config } from '../engine/config.ts';
+import type { LaneId } from '../worker/protocol.ts';
+
+interface KnobBase {
+  /** Dotted path in the config, e.g. "rft.epsilon". */
+  path: string;
+  label: string;
+  /** One line on what the knob does. */
+  help: string;
+}
+export type Knob =
+  | (KnobBase & { kind: 'range'; min: number; max: number; step: number })
+  /** A slider over log10(value): learning rates span decades. */
+  | (KnobBase & { kind: 'log'; min: number; max: number })
+  | (KnobBase & { kind: 'int'; min: number; max: number })
+  | (KnobBase & { kind: 'select'; options: readonly { value: string; label: string }[] });
+
+const options = (...values: string[]) => values.map((value) => ({ value, label: value }));
+
+/** Applied to all three lanes. */
+export const SHARED_KNOBS: readonly Knob[] = [
+  { path: 'optimizer.learning_rate', label: 'Learning rate', kind: 'log', min: 1e-3, max: 100, help: 'Size of each Adam step; too high and the logits overflow.' },
+  { path: 'batch_prompts', label: 'Batch (prompts per step)', kind: 'int', min: 1, max: 64, help: 'Prompts, pairs or demonstrations used per step.' },
+  { path: 'seed', label: 'Seed', kind: 'int', min: 0, max: 0xffffffff, help: 'Fixes every random draw; same seed, same run.' },
+  { path: 'policy.kind', label: 'Policy kind', kind: 'select', options: options('tabular', 'autoregressive'), help: 'Tabular: one distribution per position. Autoregressive: also conditioned on the previous letter.' },
+  { path: 'policy.init', label: 'Starting policy', kind: 'select', options: options('uniform', 'base'), help: 'Uniform: every answer equally likely. Base: a warm start that is sometimes right.' },
+  { path: 'steps', label: 'Steps', kind: 'int', min: 1, max: 100000, help: 'Training stops after this many steps; raise it to continue.' },
+];
+
+export const LANE_KNOBS: Record<LaneId, readonly Knob[]> = {
+  rft: [
+    { path: 'rft.advantage', label: 'Advantage', kind: 'select', options: options('grpo', 'rloo', 'reinforce'), help: 'How a reward becomes a push: vs the group mean (grpo), the others (rloo) or a running baseline.' },
+    { path: 'num_generations', label: 'Generations per prompt', kind: 'int', min: 2, max: 128, help: 'Candidates sampled per prompt; more makes a lucky correct answer likelier.' },
+    { path: 'rft.epsilon', label: 'Clip ε', kind: 'range', min: 0, max: 1, step: 0.01, help: 'Limits how far one update may move an answer’s probability ratio.' },
+    { path: 'rft.beta', label: 'KL β', kind: 'range', min: 0, max: 1, step: 0.01, help: 'Pulls the policy back towards where it started.' },
+    { path: 'temperature', label: 'Temperature', kind: 'range', min: 0.1, max: 3, step: 0.05, help: 'Sampling randomness (also used for the other lanes’ measured samples).' },
+  ],
+  dpo: [
+    { path: 'dpo.beta', label: 'β', kind: 'range', min: 0.01, max: 2, step: 0.01, help: 'How strongly a preference may move the policy away from the start.' },
+    { path: 'dpo.loss_type', label: 'Loss', kind: 'select', options: options('sigmoid', 'ipo', 'hinge', 'robust'), help: 'sigmoid is the DPO paper; ipo and hinge bound the push; robust expects noisy labels.' },
+    { path: 'dpo.pairs', label: 'Pairs', kind: 'select', options: options('offline', 'online'), help: 'Offline: the dataset’s pairs. Online: sample, grade, best vs worst.' },
+  ],
+  sft: [],
+};
+
+export const DATA_KNOBS: readonly Knob[] = [
+  { path: 'demo_error_rate', label: 'Demonstration error rate', kind: 'range', min: 0, max: 1, step: 0.05, help: 'Share of SFT demonstrations replaced by plausible wrong answers.' },
+  { path: 'preference_noise', label: 'Preference noise', kind: 'range', min: 0, max: 1, step: 0.05, help: 'Share of DPO pairs with chosen and rejected swapped.' },
+];
+
+export function getPath(obj: unknown, path: string): unknown {
+  let v: unknown = obj;
+  for (const key of path.split('.')) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string, unknown>)[key];
+  }
+  return v;
+}
+
+/** A copy of `obj` with `path` set to `value`; the original is untouched. */
+export function setPath<T>(obj: T, path: string, value: unknown): T {
+  const [head, ...rest] = path.split('.');
+  const base = (obj ?? {}) as Record<string, unknown>;
+  const next = rest.length === 0 ? value : setPath(base[head], rest.join('.'), value);
+  return { ...base, [head]: next } as T;
+}
+
+/** Slider position (0..1000) ↔ value for log knobs. */
+export const LOG_SLIDER_STEPS = 1000;
+export function logToSlider(value: number, min: number, max: number): number {
+  const u = (Math.log10(value) - Math.log10(min)) / (Math.log10(max) - Math.log10(min));
+  return Math.round(Math.min(1, Math.max(0, u)) * LOG_SLIDER_STEPS);
+}
+export function sliderToLog(position: number, min: number, max: number): number {
+  const v = 10 ** (Math.log10(min) + (position / LOG_SLIDER_STEPS) * (Math.log10(max) - Math.log10(min)));
+  // Two significant digits: 0.1, not 0.10000000149.
+  return Number(v.toPrecision(2));
+}
+
+/** Knob label for a config path (for "needs a reset" messages). */
+export function knobLabel(path: string): string {
+  const all = [...SHARED_KNOBS, ...DATA_KNOBS, ...Object.values(LANE_KNOBS).flat()];
+  const exact = all.find((k) => k.path === path);
+  if (exact) return exact.label;
+  if (path === 'task') return 'Task';
+  if (path === 'num_prompts') return 'Number of prompts';
+  return path;
+}
+
+export type { Config };

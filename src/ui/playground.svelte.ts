@@ -1,0 +1,225 @@
+/**
+ * The page's state: the run definition being edited, what the worker last
+ * reported, and the actions behind every button. Components read its fields
+ * and call its methods; only this class talks to the worker.
+ */
+import { listen, type TrainingClient } from '../worker/client.ts';
+import {
+  LANE_IDS,
+  type BenchResult,
+  type GraderCheck,
+  type ImportedFile,
+  type LaneFailure,
+  type LaneId,
+  type LaneSnapshot,
+  type Progress,
+  type RunDefinition,
+  type RunInfo,
+  type TaskInfo,
+  type UpdateResult,
+  type WorkerEvent,
+} from '../worker/protocol.ts';
+import type { GraderSpec } from '../engine/task.ts';
+import { knobLabel, setPath } from './knobs.ts';
+import { type Budget, MetricHistory } from './metric-history.ts';
+
+/** Steps per second offered by the speed control; null = as fast as possible. */
+export const SPEEDS: readonly (number | null)[] = [1, 3, 10, 30, 100, null];
+
+export interface Banner {
+  kind: 'error' | 'info';
+  text: string;
+}
+
+/** Plain words for a lane that could not take its step. */
+export function describeFailure(f: LaneFailure): string {
+  const lane = f.lane.toUpperCase();
+  // The engine's message names the step and the learning rate and says the last good state was kept.
+  if (f.reason === 'diverged') return `${lane} stopped — ${f.message}. Lower the learning rate and press Play.`;
+  if (f.reason === 'grader') return `${lane} stopped: the grader failed — ${f.message}. Fix the grader and press Play.`;
+  return `${lane} stopped at step ${f.step}: ${f.message}`;
+}
+
+export class Playground {
+  tasks = $state.raw<TaskInfo[]>([]);
+  /** The definition the controls show (may hold changes waiting for Reset). */
+  definition = $state.raw<RunDefinition | null>(null);
+  run = $state.raw<RunInfo | null>(null);
+  progress = $state.raw<Progress>({ step: 0, steps: 0, stepsPerSecond: 0, samplesPerSecond: 0, playing: false });
+  snapshots = $state.raw<Partial<Record<LaneId, LaneSnapshot>>>({});
+  /** Labels of changed knobs that only apply after Reset. */
+  pendingReset = $state.raw<string[]>([]);
+  banner = $state.raw<Banner | null>(null);
+  /** Problems with the last edit (bad value, bad grader); the run goes on with the previous one. */
+  configErrors = $state.raw<string[]>([]);
+  importErrors = $state.raw<string[]>([]);
+  budget = $state<Budget>('steps');
+  speedIndex = $state(3);
+  selectedPrompt = $state(0);
+  /** Bumped after each batch; charts redraw when it changes. */
+  version = $state(0);
+  readonly history = new MetricHistory();
+  private readonly client: TrainingClient;
+  /** Serialises edits so a slow update never overtakes a later one. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(client: TrainingClient) {
+    this.client = client;
+  }
+
+  async start(): Promise<void> {
+    const info = await this.client.start(listen((e) => this.onEvent(e)));
+    this.tasks = info.tasks;
+    await this.client.setSpeed(SPEEDS[this.speedIndex]);
+    const r = await this.client.reset(info.defaults);
+    this.definition = info.defaults;
+    this.accept(r, true);
+    // "Ready to train": the first moment the page is usable, for performance tests and the console.
+    performance.mark('rft-playground-ready');
+  }
+
+  get playing(): boolean {
+    return this.progress.playing;
+  }
+
+  enabledLanes(): LaneId[] {
+    const def = this.definition;
+    return def ? LANE_IDS.filter((id) => def.lanes[id]) : [];
+  }
+
+  private onEvent(e: WorkerEvent): void {
+    if (e.type === 'batch') {
+      this.history.append(e.records);
+      if (Object.keys(e.snapshots).length) this.snapshots = { ...this.snapshots, ...e.snapshots };
+      this.version++;
+    } else if (e.type === 'failure') {
+      this.banner = { kind: 'error', text: describeFailure(e.failure) };
+    } else if (e.type === 'finished') {
+      this.banner = { kind: 'info', text: `Finished ${e.progress.steps} steps. Raise “Steps” to keep training.` };
+    } else {
+      this.banner = { kind: 'info', text: e.message };
+      return;
+    }
+    this.progress = e.progress;
+  }
+
+  private accept(r: UpdateResult, fresh: boolean): void {
+    if (!r.ok) {
+      this.configErrors = r.errors;
+      return;
+    }
+    this.configErrors = [];
+    this.pendingReset = r.needsReset.map(knobLabel);
+    if (r.run) {
+      this.run = r.run;
+      if (fresh) {
+        this.definition = r.run.definition;
+        this.history.clear();
+        this.snapshots = {};
+        this.version++;
+        this.selectedPrompt = Math.min(this.selectedPrompt, r.run.prompts.length - 1);
+      }
+    }
+  }
+
+  private enqueue<T>(job: () => Promise<T>): Promise<T> {
+    const p = this.queue.then(job, job);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  /** Changes one knob; it applies at the next step, or waits for Reset when it changes the policy's shape. */
+  setKnob(path: string, value: unknown): Promise<void> {
+    if (!this.definition) return Promise.resolve();
+    const next: RunDefinition = { ...this.definition, config: setPath(this.definition.config, path, value) };
+    return this.apply(next);
+  }
+
+  setLane(id: LaneId, on: boolean): Promise<void> {
+    if (!this.definition) return Promise.resolve();
+    return this.apply({ ...this.definition, lanes: { ...this.definition.lanes, [id]: on } });
+  }
+
+  apply(next: RunDefinition): Promise<void> {
+    this.definition = next;
+    return this.enqueue(async () => {
+      const r = await this.client.update(next);
+      this.accept(r, false);
+    });
+  }
+
+  togglePlay(): Promise<void> {
+    return this.enqueue(async () => {
+      if (this.progress.playing) {
+        await this.client.pause();
+      } else {
+        this.banner = null;
+        this.progress = { ...this.progress, playing: true };
+        await this.client.play();
+      }
+      this.progress = await this.client.progress();
+    });
+  }
+
+  step(): Promise<void> {
+    return this.enqueue(async () => {
+      this.banner = null;
+      await this.client.stepOnce();
+      this.progress = await this.client.progress();
+    });
+  }
+
+  reset(): Promise<void> {
+    const def = this.definition;
+    return this.enqueue(async () => {
+      this.banner = null;
+      const r = await this.client.reset(def ?? undefined);
+      this.accept(r, true);
+      if (!r.ok) this.banner = { kind: 'error', text: `Reset failed: ${r.errors.join('; ')}` };
+      this.progress = await this.client.progress();
+    });
+  }
+
+  setSpeed(index: number): Promise<void> {
+    this.speedIndex = index;
+    return this.client.setSpeed(SPEEDS[index]);
+  }
+
+  selectPrompt(index: number): Promise<void> {
+    this.selectedPrompt = index;
+    return this.client.selectPrompt(index);
+  }
+
+  setBudget(budget: Budget): void {
+    this.budget = budget;
+    this.version++;
+  }
+
+  /**
+   * Checks a grader in the worker and applies it only when it works, so a
+   * broken grader never stops the run; the problems are returned for display.
+   */
+  async setGrader(spec: GraderSpec | null): Promise<GraderCheck['problems']> {
+    const check = await this.client.checkGrader(spec);
+    if (!check.ok) return check.problems;
+    await this.setKnob('grader', spec);
+    return this.configErrors.map((message) => ({ message }));
+  }
+
+  gradeAnswer(answer: string, prompt: number): Promise<BenchResult> {
+    return this.client.gradeAnswer(answer, prompt);
+  }
+
+  importFiles(files: ImportedFile[]): Promise<void> {
+    return this.enqueue(async () => {
+      const r = await this.client.importData(files);
+      if (!r.ok) {
+        this.importErrors = r.errors;
+        return;
+      }
+      this.importErrors = [];
+      this.accept({ ok: true, needsReset: [], run: r.run }, true);
+      this.progress = await this.client.progress();
+    });
+  }
+}

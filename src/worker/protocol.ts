@@ -1,0 +1,146 @@
+/**
+ * What crosses between the page and the training worker. Plain data only
+ * (structured-clone friendly), so the page imports these types without
+ * pulling the engine, zod or the graders into the main bundle.
+ */
+import type { Config } from '../engine/config.ts';
+import type { StepMetrics } from '../engine/lane.ts';
+
+export type LaneId = 'rft' | 'dpo' | 'sft';
+export const LANE_IDS: readonly LaneId[] = ['rft', 'dpo', 'sft'];
+
+/**
+ * Everything that defines a run: the engine config (the same object the
+ * headless trainer reads; `objective` is set per lane) and which lanes are on.
+ */
+export interface RunDefinition {
+  config: Config;
+  lanes: Record<LaneId, boolean>;
+}
+
+/** A step record as the charts read it: the engine's metrics plus the budget spent so far. */
+export type LaneRecord = StepMetrics & {
+  /** Answers drawn from the policy and learned from, cumulative. */
+  samples_drawn: number;
+  /** Labelled training examples consumed (graded prompts, pairs, demonstrations), cumulative. */
+  labelled_examples: number;
+};
+
+export interface GalleryItem {
+  prompt: string;
+  text: string;
+  score: number;
+}
+
+export interface PairItem {
+  prompt: string;
+  chosen: string;
+  rejected: string;
+  /** DPO implicit rewards β·(log π − log π_ref) of the chosen and rejected answers. */
+  chosenReward: number;
+  rejectedReward: number;
+}
+
+export interface DemoItem {
+  prompt: string;
+  demonstration: string;
+  /** The policy's most likely answer to the same prompt. */
+  policyAnswer: string;
+}
+
+/** What the lane card shows besides the charts; refreshed a few times a second. */
+export interface LaneSnapshot {
+  step: number;
+  gallery: GalleryItem[];
+  pairs?: PairItem[];
+  demos?: DemoItem[];
+  /** All rewards of the latest step (histogram). */
+  rewards: number[];
+  /** Probability per position (rows) and token (columns) for the selected prompt. */
+  heatmap: number[][];
+}
+
+export interface Progress {
+  /** Highest step completed by any enabled lane. */
+  step: number;
+  steps: number;
+  stepsPerSecond: number;
+  samplesPerSecond: number;
+  playing: boolean;
+}
+
+/** A lane that could not take its step: training pauses and the page explains it. */
+export interface LaneFailure {
+  lane: LaneId;
+  step: number;
+  reason: 'diverged' | 'grader' | 'error';
+  message: string;
+}
+
+export type WorkerEvent =
+  | {
+      type: 'batch';
+      records: Partial<Record<LaneId, LaneRecord[]>>;
+      snapshots: Partial<Record<LaneId, LaneSnapshot>>;
+      progress: Progress;
+    }
+  | { type: 'failure'; failure: LaneFailure; progress: Progress }
+  | { type: 'finished'; progress: Progress }
+  /** Something the user should know that did not stop training (e.g. the GPU was lost and the run moved to the CPU). */
+  | { type: 'notice'; message: string };
+
+export interface TaskInfo {
+  id: string;
+  title: string;
+  description: string;
+}
+
+/** What the page needs to render a (re)built run. */
+export interface RunInfo {
+  definition: RunDefinition;
+  taskTitle: string;
+  taskDescription: string;
+  prompts: string[];
+  /** Token labels, EOS first (heatmap columns). */
+  tokens: string[];
+  maxLen: number;
+  demos: { prompt: string; answer: string }[];
+  pairs: { prompt: string; chosen: string; rejected: string }[];
+  graderName: string;
+  /** "WebGPU (adapter)" or "CPU — reason". */
+  backendBadge: string;
+  backendKind: 'cpu' | 'webgpu';
+  /** Lanes switched off because the task has no data for them, with the reason. */
+  laneNotes: Partial<Record<LaneId, string>>;
+  /** Names of the imported files the task was built from (empty for a built-in task). */
+  importedFiles: string[];
+}
+
+export interface StartInfo {
+  tasks: TaskInfo[];
+  defaults: RunDefinition;
+}
+
+/** Result of a live change: what applied now and what waits for Reset. */
+export type UpdateResult =
+  | { ok: true; needsReset: string[]; run: RunInfo | null }
+  | { ok: false; errors: string[] };
+
+export interface BenchResult {
+  score: number;
+  subScores: Record<string, number>;
+  error: string | null;
+}
+
+export interface GraderCheck {
+  ok: boolean;
+  /** Readable problems; line/column are 1-based when known. */
+  problems: { message: string; line?: number; column?: number }[];
+}
+
+export interface ImportedFile {
+  name: string;
+  text: string;
+}
+
+export type ImportResult = { ok: true; run: RunInfo } | { ok: false; errors: string[] };

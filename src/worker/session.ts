@@ -1,0 +1,307 @@
+/**
+ * The training loop behind the page: play / pause / step / reset / speed over
+ * a Trainer, with metrics released in batches (≤ 30 a second) and a pause with
+ * an explanation when a lane cannot take its step. Runs inside the worker;
+ * nothing here touches the DOM, so the unit tests run it in Node.
+ */
+import { type Config, parseConfig } from '../engine/config.ts';
+import type { GraderSpec, Task } from '../engine/task.ts';
+import { MetricBatcher, RateMeter } from './metric-batcher.ts';
+import {
+  LANE_IDS,
+  type BenchResult,
+  type GraderCheck,
+  type ImportedFile,
+  type ImportResult,
+  type LaneId,
+  type LaneRecord,
+  type LaneSnapshot,
+  type Progress,
+  type RunDefinition,
+  type RunInfo,
+  type StartInfo,
+  type TaskInfo,
+  type UpdateResult,
+  type WorkerEvent,
+} from './protocol.ts';
+import { Trainer, type TrainerDeps } from './trainer.ts';
+
+/** Imported files by the objective their format feeds. */
+export type ImportedFileSet = Partial<Record<'sft' | 'dpo' | 'rft', ImportedFile>>;
+
+export interface SessionDeps extends TrainerDeps {
+  tasks: TaskInfo[];
+  /** Deeper checks than construction (e.g. running a custom grader's source once); empty when fine. */
+  validateGrader?(spec: GraderSpec): Promise<GraderCheck['problems']>;
+  /** Adds files to the imported set, each under the format it is in; throws an error naming file and line. */
+  addImportedFiles?(current: ImportedFileSet, files: ImportedFile[]): ImportedFileSet;
+  /** The task of a config whose `task` names files, built from the imported set. */
+  loadImportedTask?(config: Config, files: ImportedFileSet): Task;
+  now?: () => number;
+}
+
+/** Lane cards refresh at most this often (a policy readback per lane each time). */
+const SNAPSHOT_INTERVAL_MS = 100;
+/** Longest stretch of uninterrupted training before messages (Pause, knob changes) get a turn. */
+const YIELD_EVERY_MS = 8;
+
+/** A macrotask turn without setTimeout's 4 ms clamp, so "max speed" is not capped at 250 steps/s. */
+function yieldToMessages(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export function defaultLanes(): RunDefinition['lanes'] {
+  return { rft: true, dpo: true, sft: true };
+}
+
+export class TrainingSession {
+  private readonly trainer: Trainer;
+  private readonly batcher: MetricBatcher<LaneId, LaneRecord>;
+  private readonly meter: RateMeter;
+  private readonly now: () => number;
+  private listener: (e: WorkerEvent) => void = () => {};
+  private playing = false;
+  private loop: Promise<void> | null = null;
+  /** Steps per second; null = as fast as the machine allows. */
+  private speed: number | null = 30;
+  private prompt = 0;
+  private lastSnapshot = -Infinity;
+  /** Files the user imported; kept when switching to a built-in task so switching back loses nothing. */
+  private imported: ImportedFileSet = {};
+  private built = false;
+
+  constructor(private readonly deps: SessionDeps) {
+    this.now = deps.now ?? (() => performance.now());
+    // Imported data is served from memory; built-in ids go to the engine's task library.
+    this.trainer = new Trainer({ ...deps, loadTask: (config) => this.loadTask(config) });
+    this.batcher = new MetricBatcher<LaneId, LaneRecord>(1000 / 30, this.now);
+    this.meter = new RateMeter(2000, this.now);
+  }
+
+  private loadTask(config: Config): Task {
+    if (typeof config.task === 'string') return this.deps.loadTask(config);
+    const names = [config.task.sft_file, config.task.dpo_file, config.task.rft_file].filter(Boolean);
+    const loaded = Object.values(this.imported).map((f) => f!.name);
+    const missing = names.filter((n) => !loaded.includes(n!));
+    if (!this.deps.loadImportedTask || missing.length > 0) {
+      throw new Error(`config.task names ${missing.join(', ') || 'files'} but they are not loaded here: import them with “Import JSONL files”`);
+    }
+    return this.deps.loadImportedTask(config, this.imported);
+  }
+
+  /** Tells the page something that did not stop training. */
+  notify(message: string): void {
+    this.listener({ type: 'notice', message });
+  }
+
+  start(listener: (e: WorkerEvent) => void): StartInfo {
+    this.listener = listener;
+    const parsed = parseConfig({});
+    if (!parsed.ok) throw new Error('the default config does not validate: ' + parsed.errors[0].message);
+    return { tasks: this.deps.tasks, defaults: { config: parsed.config, lanes: defaultLanes() } };
+  }
+
+  /** Validates a definition coming from the page; one line per problem. */
+  private validate(def: RunDefinition): { ok: true; def: RunDefinition } | { ok: false; errors: string[] } {
+    const parsed = parseConfig(def.config);
+    if (!parsed.ok) return { ok: false, errors: parsed.errors.map((e) => e.message) };
+    const lanes = defaultLanes();
+    for (const id of LANE_IDS) lanes[id] = def.lanes?.[id] !== false;
+    return { ok: true, def: { config: parsed.config, lanes } };
+  }
+
+  async reset(def?: RunDefinition): Promise<UpdateResult> {
+    await this.stopLoop();
+    const next = def ? this.validate(def) : { ok: true as const, def: this.trainer.definition };
+    if (!next.ok) return next;
+    let run: RunInfo;
+    try {
+      const files = typeof next.def.config.task === 'string' ? [] : Object.values(this.imported).map((f) => f!.name);
+      run = await this.trainer.build(next.def, files);
+    } catch (e) {
+      return { ok: false, errors: [(e as Error).message] };
+    }
+    this.built = true;
+    this.batcher.take();
+    this.meter.reset();
+    this.lastSnapshot = -Infinity;
+    await this.flush(true);
+    return { ok: true, needsReset: [], run };
+  }
+
+  async update(def: RunDefinition): Promise<UpdateResult> {
+    const next = this.validate(def);
+    if (!next.ok) return next;
+    try {
+      const r = await this.trainer.update(next.def);
+      return { ok: true, ...r };
+    } catch (e) {
+      return { ok: false, errors: [(e as Error).message] };
+    }
+  }
+
+  /**
+   * Adds the user's JSONL files to the imported set and rebuilds the run on
+   * them. All or nothing: a bad file changes neither the files held nor the run.
+   */
+  async importData(files: ImportedFile[]): Promise<ImportResult> {
+    if (!this.deps.addImportedFiles) return { ok: false, errors: ['importing data files is not available in this build'] };
+    const current = this.trainer.definition;
+    const previous = this.imported;
+    let set: ImportedFileSet;
+    try {
+      // Files add to an imported task; over a built-in task they start a new one.
+      set = this.deps.addImportedFiles(typeof current.config.task === 'string' ? {} : previous, files);
+    } catch (e) {
+      return { ok: false, errors: String((e as Error).message).split('\n') };
+    }
+    const keep = typeof current.config.task === 'string' ? {} : { grader: current.config.task.grader, max_len: current.config.task.max_len };
+    const task: Record<string, unknown> = {};
+    if (set.sft) task.sft_file = set.sft.name;
+    if (set.dpo) task.dpo_file = set.dpo.name;
+    if (set.rft) task.rft_file = set.rft.name;
+    for (const [k, v] of Object.entries(keep)) if (v !== undefined) task[k] = v;
+    this.imported = set;
+    const r = await this.reset({ config: { ...current.config, task: task as Config['task'], num_prompts: null }, lanes: current.lanes });
+    if (!r.ok) {
+      this.imported = previous;
+      return r;
+    }
+    return { ok: true, run: r.run! };
+  }
+
+  setSpeed(stepsPerSecond: number | null): void {
+    this.speed = stepsPerSecond !== null && stepsPerSecond > 0 ? stepsPerSecond : null;
+  }
+
+  async selectPrompt(prompt: number): Promise<void> {
+    this.prompt = prompt;
+    if (!this.playing) await this.flush(true);
+  }
+
+  play(): void {
+    if (!this.built || this.playing) return;
+    this.playing = true;
+    this.loop = this.run();
+  }
+
+  async pause(): Promise<void> {
+    await this.stopLoop();
+  }
+
+  /** One lockstep step (when paused), shown at once. */
+  async stepOnce(): Promise<void> {
+    await this.stopLoop();
+    if (!this.built) return;
+    await this.advance();
+    await this.flush(true);
+  }
+
+  /** Whether a grader spec would work, with line/column for source errors; the running grader is untouched. */
+  async checkGrader(spec: GraderSpec | null): Promise<GraderCheck> {
+    if (spec === null) return { ok: true, problems: [] };
+    try {
+      if (this.deps.validateGrader) {
+        const problems = await this.deps.validateGrader(spec);
+        return { ok: problems.length === 0, problems };
+      }
+      this.deps.createGrader(spec).dispose?.();
+      return { ok: true, problems: [] };
+    } catch (e) {
+      return { ok: false, problems: [problemOf(e)] };
+    }
+  }
+
+  gradeAnswer(answer: string, prompt: number): Promise<BenchResult> {
+    return this.trainer.gradeAnswer(answer, prompt);
+  }
+
+  progress(): Progress {
+    const rates = this.meter.rates();
+    return { step: this.built ? this.trainer.step : 0, steps: this.built ? this.trainer.definition.config.steps : 0, ...rates, playing: this.playing };
+  }
+
+  private async stopLoop(): Promise<void> {
+    this.playing = false;
+    if (this.loop) await this.loop;
+    this.loop = null;
+  }
+
+  /** One lockstep step; false when training must stop (a lane failed). */
+  private async advance(): Promise<boolean> {
+    const r = await this.trainer.stepAll();
+    let steps = 0;
+    for (const id of LANE_IDS) {
+      const rec = r.records[id];
+      if (rec) this.batcher.push(id, rec);
+      if (rec) steps = 1;
+    }
+    this.meter.record(steps, r.samples);
+    if (r.failure) {
+      this.playing = false;
+      await this.flush(true);
+      this.listener({ type: 'failure', failure: r.failure, progress: this.progress() });
+      return false;
+    }
+    return true;
+  }
+
+  private async run(): Promise<void> {
+    let nextDue = this.now();
+    let lastYield = this.now();
+    while (this.playing) {
+      if (this.trainer.step >= this.trainer.definition.config.steps) {
+        this.playing = false;
+        await this.flush(true);
+        this.listener({ type: 'finished', progress: this.progress() });
+        return;
+      }
+      if (!(await this.advance())) return;
+      if (this.batcher.due()) await this.flush(false);
+      if (this.speed !== null) {
+        nextDue += 1000 / this.speed;
+        const wait = nextDue - this.now();
+        // After a slow stretch, do not sprint to catch up.
+        if (wait > 0) await sleep(wait);
+        else if (wait < -250) nextDue = this.now();
+        lastYield = this.now();
+      } else if (this.now() - lastYield > YIELD_EVERY_MS) {
+        await yieldToMessages();
+        lastYield = this.now();
+      }
+    }
+    await this.flush(true);
+  }
+
+  /** Sends pending records, with fresh lane snapshots when due (or when `force`). */
+  private async flush(force: boolean): Promise<void> {
+    const records = this.batcher.take();
+    const snapshots: Partial<Record<LaneId, LaneSnapshot>> = {};
+    if (force || this.now() - this.lastSnapshot >= SNAPSHOT_INTERVAL_MS) {
+      this.lastSnapshot = this.now();
+      for (const id of LANE_IDS) {
+        const snap = await this.trainer.snapshot(id, this.prompt);
+        if (snap) snapshots[id] = snap;
+      }
+    }
+    this.listener({ type: 'batch', records, snapshots, progress: this.progress() });
+  }
+}
+
+/** An error as a problem line, keeping line/column when the error carries them. */
+function problemOf(e: unknown): GraderCheck['problems'][number] {
+  const err = e as { message?: unknown; line?: unknown; column?: unknown };
+  const problem: GraderCheck['problems'][number] = { message: String(err?.message ?? e) };
+  if (typeof err?.line === 'number') problem.line = err.line;
+  if (typeof err?.column === 'number') problem.column = err.column;
+  return problem;
+}

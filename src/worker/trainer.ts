@@ -1,0 +1,296 @@
+/**
+ * The three lanes of the playground (RFT, DPO, SFT) built from one run
+ * definition over the same initial policy, stepped in lockstep. No DOM, no
+ * timers: the worker drives it, and the unit tests drive it directly.
+ */
+import type { Backend } from '../engine/backend.ts';
+import type { Config } from '../engine/config.ts';
+import type { Lane, StepView } from '../engine/lane.ts';
+import { cloneState, positionMarginals, type PolicyState } from '../engine/policy.ts';
+import { initialState, makeLane } from '../engine/setup.ts';
+import { type Task, Vocabulary } from '../engine/task.ts';
+import type { Grader } from '../graders/types.ts';
+import { classifyChange } from './config-diff.ts';
+import { answerLogProb, greedyAnswer } from './policy-view.ts';
+import { LANE_IDS, type LaneFailure, type LaneId, type LaneRecord, type LaneSnapshot, type RunDefinition, type RunInfo } from './protocol.ts';
+
+export interface TrainerDeps {
+  /** Builds the task a config names (built-in id or imported files). */
+  loadTask(config: Config): Task;
+  createGrader(spec: Task['grader']): Grader;
+  /** One backend per lane; `badge` describes the first one for the top bar. */
+  chooseBackend(pref: Config['backend'], state: PolicyState): Promise<{ backend: Backend; badge: string }>;
+  /** Why a task cannot train with an objective (no demonstrations, no pairs), or null. */
+  objectiveProblem?(config: Config, task: Task): string | null;
+}
+
+interface LaneSlot {
+  id: LaneId;
+  lane: Lane;
+  samplesDrawn: number;
+  labelled: number;
+  lastView: StepView | null;
+}
+
+/** Gallery rows kept per snapshot: enough to read, small enough to post 30 times a second. */
+const GALLERY_SIZE = 8;
+
+export type LockstepResult = {
+  records: Partial<Record<LaneId, LaneRecord>>;
+  /** Answers sampled this step over all lanes (for samples/s). */
+  samples: number;
+  failure: LaneFailure | null;
+};
+
+export class Trainer {
+  private slots = new Map<LaneId, LaneSlot>();
+  private def!: RunDefinition;
+  private task!: Task;
+  private vocab!: Vocabulary;
+  private badge = '';
+  private backendKind: 'cpu' | 'webgpu' = 'cpu';
+  private laneNotes: Partial<Record<LaneId, string>> = {};
+  private importedFiles: string[] = [];
+
+  constructor(private readonly deps: TrainerDeps) {}
+
+  get definition(): RunDefinition {
+    return this.def;
+  }
+
+  /** Highest step completed by an enabled lane. */
+  get step(): number {
+    let s = 0;
+    for (const slot of this.enabledSlots()) s = Math.max(s, slot.lane.completed);
+    return s;
+  }
+
+  /** Builds every lane afresh from the definition (Reset). Throws readable errors for a bad task or grader. */
+  async build(def: RunDefinition, importedFiles: string[] = []): Promise<RunInfo> {
+    const task = this.deps.loadTask(def.config);
+    const start = initialState(def.config, task);
+    // A lane whose objective has no data in this task (e.g. SFT without demonstrations) is switched off, with the reason shown.
+    const laneNotes: Partial<Record<LaneId, string>> = {};
+    const lanes = { ...def.lanes };
+    for (const id of LANE_IDS) {
+      const problem = this.deps.objectiveProblem?.({ ...def.config, objective: id }, task) ?? null;
+      if (problem) {
+        laneNotes[id] = problem;
+        lanes[id] = false;
+      }
+    }
+    const slots = new Map<LaneId, LaneSlot>();
+    // Every lane starts from a copy of the same initial policy, so differences come from the objective alone.
+    // Backends are created together: a GPU device and its pipelines take a while each.
+    const chosen = await Promise.allSettled(LANE_IDS.map(() => this.deps.chooseBackend(def.config.backend, cloneState(start))));
+    const failed = chosen.find((c) => c.status === 'rejected');
+    if (failed) {
+      for (const c of chosen) if (c.status === 'fulfilled') c.value.backend.dispose();
+      throw (failed as PromiseRejectedResult).reason;
+    }
+    const backends = chosen.map((c) => (c as PromiseFulfilledResult<{ backend: Backend; badge: string }>).value);
+    const badge = backends[0].badge;
+    const kind = backends[0].backend.kind;
+    try {
+      LANE_IDS.forEach((id, i) => {
+        const { backend } = backends[i];
+        const config = { ...def.config, objective: id };
+        // The backend holds the lane's copy of the policy; makeLane reads only the shape from `start`.
+        const lane = makeLane(config, { task, state: start, backend, grader: this.deps.createGrader(def.config.grader ?? task.grader) });
+        slots.set(id, { id, lane, samplesDrawn: 0, labelled: 0, lastView: null });
+      });
+    } catch (e) {
+      for (const b of backends) b.backend.dispose();
+      throw e;
+    }
+    this.dispose();
+    this.slots = slots;
+    this.def = { config: structuredClone(def.config), lanes };
+    this.laneNotes = laneNotes;
+    this.importedFiles = importedFiles;
+    this.task = task;
+    this.vocab = new Vocabulary(task.alphabet);
+    this.badge = badge;
+    this.backendKind = kind;
+    return this.info();
+  }
+
+  info(): RunInfo {
+    const task = this.task;
+    const prompts = task.items.map((i) => i.prompt);
+    const maxLen = this.slots.get('rft')!.lane.maxLen;
+    return {
+      definition: structuredClone(this.def),
+      taskTitle: task.title,
+      taskDescription: task.description,
+      prompts,
+      tokens: Array.from({ length: this.vocab.size }, (_, t) => this.vocab.label(t)),
+      maxLen,
+      demos: task.demos.map((d) => ({ prompt: prompts[d.prompt], answer: d.answer })),
+      pairs: task.pairs.map((p) => ({ prompt: prompts[p.prompt], chosen: p.chosen, rejected: p.rejected })),
+      graderName: String((this.def.config.grader ?? task.grader).name ?? (this.def.config.grader ?? task.grader).type),
+      backendBadge: this.badge,
+      backendKind: this.backendKind,
+      laneNotes: { ...this.laneNotes },
+      importedFiles: [...this.importedFiles],
+    };
+  }
+
+  /**
+   * Applies a new definition to the running lanes. Knobs apply from the next
+   * step; data knobs rebuild demonstrations and pairs but keep the policies;
+   * shape changes are reported in `needsReset` and not applied.
+   */
+  async update(next: RunDefinition): Promise<{ needsReset: string[]; run: RunInfo | null }> {
+    const change = classifyChange(this.def.config, next.config);
+    if (change.reset.length > 0) {
+      // Lane switches still apply; the rest of the config waits for Reset.
+      this.def.lanes = this.allowedLanes(next.lanes);
+      return { needsReset: change.reset, run: null };
+    }
+    let task = this.task;
+    if (change.data) task = this.deps.loadTask(next.config);
+    const graders = new Map<LaneId, Grader>();
+    if (change.grader) {
+      // Build all three first so a bad grader changes nothing.
+      for (const id of LANE_IDS) graders.set(id, this.deps.createGrader(next.config.grader ?? task.grader));
+    }
+    for (const slot of this.slots.values()) {
+      const config = { ...next.config, objective: slot.id };
+      if (change.data) {
+        // A lane caches its encoded data, so new data means a new lane on the same backend and policy.
+        const completed = slot.lane.completed;
+        const state = await slot.lane.backend.readState();
+        slot.lane = makeLane(config, { task, state, backend: slot.lane.backend, grader: graders.get(slot.id) ?? this.deps.createGrader(next.config.grader ?? task.grader) });
+        slot.lane.completed = completed;
+      } else {
+        slot.lane.setConfig(config);
+        const grader = graders.get(slot.id);
+        if (grader) slot.lane.setGrader(grader);
+      }
+    }
+    this.def = { config: structuredClone(next.config), lanes: this.allowedLanes(next.lanes) };
+    this.task = task;
+    return { needsReset: [], run: change.data || change.grader ? this.info() : null };
+  }
+
+  /** The requested lane switches, minus lanes that have no data to learn from. */
+  private allowedLanes(lanes: RunDefinition['lanes']): RunDefinition['lanes'] {
+    const out = { ...lanes };
+    for (const id of LANE_IDS) if (this.laneNotes[id]) out[id] = false;
+    return out;
+  }
+
+  private *enabledSlots(): Iterable<LaneSlot> {
+    for (const id of LANE_IDS) if (this.def.lanes[id]) yield this.slots.get(id)!;
+  }
+
+  /** One step of every enabled lane. A lane that fails keeps its policy; the others' steps stand. */
+  async stepAll(): Promise<LockstepResult> {
+    const result: LockstepResult = { records: {}, samples: 0, failure: null };
+    const slots = [...this.enabledSlots()];
+    const outcomes = await Promise.all(
+      slots.map(async (slot) => {
+        try {
+          return await slot.lane.step();
+        } catch (e) {
+          return { ok: false as const, step: slot.lane.completed + 1, reason: 'error' as const, message: (e as Error).message };
+        }
+      }),
+    );
+    outcomes.forEach((outcome, i) => {
+      const slot = slots[i];
+      if (!outcome.ok) {
+        result.failure ??= { lane: slot.id, step: outcome.step, reason: outcome.reason, message: outcome.message };
+        return;
+      }
+      const cost = stepCost(slot.id, this.def.config, outcome.view);
+      slot.samplesDrawn += cost.samples;
+      slot.labelled += cost.labelled;
+      slot.lastView = outcome.view;
+      result.samples += outcome.view.texts.length;
+      result.records[slot.id] = { ...outcome.metrics, samples_drawn: slot.samplesDrawn, labelled_examples: slot.labelled };
+    });
+    return result;
+  }
+
+  /** What a lane card shows now: latest samples, pairs or demonstrations, rewards and the heatmap of one prompt. */
+  async snapshot(id: LaneId, prompt: number): Promise<LaneSnapshot | null> {
+    const slot = this.slots.get(id);
+    if (!slot) return null;
+    const state = await slot.lane.backend.readState();
+    const prompts = this.task.items;
+    const p = Math.min(Math.max(0, prompt), prompts.length - 1);
+    const view = slot.lastView;
+    const snap: LaneSnapshot = {
+      step: slot.lane.completed,
+      gallery: [],
+      rewards: view ? Array.from(view.scores) : [],
+      heatmap: positionMarginals(state.logits, state.shape, p).map((row) => Array.from(row)),
+    };
+    if (view) {
+      // Spread over the batch so the gallery shows several prompts, not one prompt's group.
+      const n = Math.min(GALLERY_SIZE, view.texts.length);
+      for (let k = 0; k < n; k++) {
+        const i = Math.floor((k * view.texts.length) / n);
+        snap.gallery.push({ prompt: prompts[view.promptOf[i]].prompt, text: view.texts[i], score: view.scores[i] });
+      }
+    }
+    if (view?.pairs) {
+      const beta = this.def.config.dpo.beta;
+      const implicit = (prompt: number, answer: string) =>
+        beta * (answerLogProb(state.logits, state.shape, prompt, answer, this.vocab) - answerLogProb(state.ref, state.shape, prompt, answer, this.vocab));
+      snap.pairs = view.pairs.slice(0, GALLERY_SIZE).map((pr) => ({
+        prompt: prompts[pr.prompt].prompt,
+        chosen: pr.chosen,
+        rejected: pr.rejected,
+        chosenReward: implicit(pr.prompt, pr.chosen),
+        rejectedReward: implicit(pr.prompt, pr.rejected),
+      }));
+    }
+    if (view?.demos) {
+      snap.demos = view.demos.slice(0, GALLERY_SIZE).map((d) => ({
+        prompt: prompts[d.prompt].prompt,
+        demonstration: d.answer,
+        policyAnswer: greedyAnswer(state.logits, state.shape, d.prompt, this.vocab),
+      }));
+    }
+    return snap;
+  }
+
+  /** The running grader applied to one typed answer (the grader panel's test bench). */
+  async gradeAnswer(answer: string, prompt: number): Promise<{ score: number; subScores: Record<string, number>; error: string | null }> {
+    const grader = this.deps.createGrader(this.def.config.grader ?? this.task.grader);
+    try {
+      const item = this.task.items[Math.min(Math.max(0, prompt), this.task.items.length - 1)];
+      const r = await grader.grade([{ output_text: answer }], [item]);
+      const subScores = Object.fromEntries(Object.entries(r.subScores ?? {}).map(([k, v]) => [k, v[0]]));
+      return { score: r.scores[0], subScores, error: r.firstError };
+    } finally {
+      grader.dispose?.();
+    }
+  }
+
+  dispose(): void {
+    for (const slot of this.slots.values()) slot.lane.backend.dispose();
+    this.slots.clear();
+  }
+}
+
+/**
+ * What one step cost, for the comparison budget selector.
+ * samples: answers the update learned from (RFT's candidates, DPO's chosen +
+ * rejected, SFT's demonstrations). labelled: examples carrying a label (graded
+ * prompts for RFT and online DPO, preference pairs, demonstrations).
+ */
+export function stepCost(id: LaneId, config: Config, view: StepView): { samples: number; labelled: number } {
+  if (id === 'sft') {
+    const n = view.demos?.length ?? 0;
+    return { samples: n, labelled: n };
+  }
+  if (id === 'dpo') {
+    const pairs = view.pairs?.length ?? 0;
+    return { samples: 2 * pairs, labelled: config.dpo.pairs === 'online' ? new Set(view.promptOf).size : pairs };
+  }
+  return { samples: view.texts.length, labelled: new Set(view.promptOf).size };
+}

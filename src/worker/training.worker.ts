@@ -1,0 +1,30 @@
+/**
+ * The training worker: three lanes, their backends (and GPU devices), the
+ * graders and imported data live here; the page only renders what this posts.
+ * The API is the TrainingSession, exposed through comlink.
+ */
+import * as Comlink from 'comlink';
+import type { WorkerEvent } from './protocol.ts';
+import { TrainingSession } from './session.ts';
+import { playgroundDeps } from './session-deps.ts';
+
+const session: TrainingSession = new TrainingSession(playgroundDeps((message) => session.notify(message)));
+
+/** The worker's API as the page sees it (methods of the session; events go out through the port the page hands over). */
+const api = {
+  start: (events: MessagePort) => session.start((e: WorkerEvent) => events.postMessage(e)),
+  reset: session.reset.bind(session),
+  update: session.update.bind(session),
+  importData: session.importData.bind(session),
+  setSpeed: session.setSpeed.bind(session),
+  selectPrompt: session.selectPrompt.bind(session),
+  play: session.play.bind(session),
+  pause: session.pause.bind(session),
+  stepOnce: session.stepOnce.bind(session),
+  gradeAnswer: session.gradeAnswer.bind(session),
+  checkGrader: session.checkGrader.bind(session),
+  progress: session.progress.bind(session),
+};
+export type TrainingApi = typeof api;
+
+Comlink.expose(api);

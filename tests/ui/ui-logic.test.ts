@@ -1,0 +1,191 @@
+/** UI logic without a DOM: metric history and chart points, knobs, chart specs, redraw scheduling, messages. */
+import { describe, expect, it } from 'vitest';
+import { defaultConfig, parseConfig } from '../../src/engine/config.ts';
+import { histogram, LANE_STYLE, lossChart, sharedCharts } from '../../src/ui/chart-specs.ts';
+import { fieldValue, GRADER_TEMPLATES, locateProblem } from '../../src/ui/grader-forms.ts';
+import { DATA_KNOBS, getPath, LANE_KNOBS, logToSlider, setPath, SHARED_KNOBS, sliderToLog, type Knob } from '../../src/ui/knobs.ts';
+import { MetricHistory } from '../../src/ui/metric-history.ts';
+import { RedrawScheduler } from '../../src/ui/redraw-scheduler.ts';
+import type { LaneRecord } from '../../src/worker/protocol.ts';
+
+const rec = (step: number, reward: number, extra: Record<string, number> = {}): LaneRecord => ({
+  step,
+  reward,
+  loss: 1 / step,
+  samples_drawn: step * 256,
+  labelled_examples: step * 8,
+  ...extra,
+});
+
+describe('MetricHistory', () => {
+  it('builds chart points per budget and extends them in place as batches arrive', () => {
+    const h = new MetricHistory();
+    h.append({ rft: [rec(1, 0), rec(2, 0.5)], dpo: [rec(1, 0.1)] });
+    const pts = h.points('rft', 'reward', 'steps');
+    expect(pts).toEqual([
+      { x: 1, y: 0 },
+      { x: 2, y: 0.5 },
+    ]);
+    h.append({ rft: [rec(3, 1)] });
+    const again = h.points('rft', 'reward', 'steps');
+    expect(again).toBe(pts);
+    expect(again.map((p) => p.x)).toEqual([1, 2, 3]);
+    expect(h.points('rft', 'reward', 'samples').map((p) => p.x)).toEqual([256, 512, 768]);
+    expect(h.points('rft', 'reward', 'labelled').map((p) => p.x)).toEqual([8, 16, 24]);
+    expect(h.points('dpo', 'reward', 'steps')).toEqual([{ x: 1, y: 0.1 }]);
+  });
+  it('skips missing and non-finite values instead of drawing spikes', () => {
+    const h = new MetricHistory();
+    h.append({ rft: [rec(1, 0, { clip_ratio: 0.1 }), rec(2, Number.NaN), rec(3, 1, { clip_ratio: 0.3 })] });
+    expect(h.points('rft', 'reward', 'steps').map((p) => p.x)).toEqual([1, 3]);
+    expect(h.points('rft', 'clip_ratio', 'steps')).toEqual([
+      { x: 1, y: 0.1 },
+      { x: 3, y: 0.3 },
+    ]);
+  });
+  it('clear forgets records and cached series', () => {
+    const h = new MetricHistory();
+    h.append({ sft: [rec(1, 1)] });
+    h.points('sft', 'reward', 'steps');
+    h.clear();
+    expect(h.points('sft', 'reward', 'steps')).toEqual([]);
+    expect(h.last('sft')).toBeUndefined();
+  });
+});
+
+describe('knobs', () => {
+  const all: Knob[] = [...SHARED_KNOBS, ...DATA_KNOBS, ...Object.values(LANE_KNOBS).flat()];
+  it('every knob points at a config field, and its range is accepted by the config schema', () => {
+    const cfg = defaultConfig();
+    for (const k of all) {
+      expect(getPath(cfg, k.path), k.path).not.toBeUndefined();
+      const values = k.kind === 'select' ? k.options.map((o) => o.value) : [k.min, k.max];
+      for (const v of values) {
+        const r = parseConfig(setPath(cfg, k.path, v));
+        expect(r.ok, `${k.path} = ${v}: ${r.ok ? '' : r.errors[0].message}`).toBe(true);
+      }
+    }
+  });
+  it('every knob has a one-line explanation', () => {
+    for (const k of all) {
+      expect(k.help.length).toBeGreaterThan(10);
+      expect(k.help).not.toMatch(/\n/);
+    }
+  });
+  it('setPath copies and leaves the original alone', () => {
+    const cfg = defaultConfig();
+    const next = setPath(cfg, 'rft.epsilon', 0.5);
+    expect(next.rft.epsilon).toBe(0.5);
+    expect(cfg.rft.epsilon).toBe(0.2);
+    expect(next.dpo).toBe(cfg.dpo);
+  });
+  it('the log slider maps its ends to the range and round-trips values', () => {
+    expect(sliderToLog(0, 1e-3, 100)).toBe(1e-3);
+    expect(sliderToLog(1000, 1e-3, 100)).toBe(100);
+    expect(sliderToLog(logToSlider(0.1, 1e-3, 100), 1e-3, 100)).toBe(0.1);
+    expect(logToSlider(1e38, 1e-3, 100)).toBe(1000);
+  });
+});
+
+describe('chart specs', () => {
+  it('the reward chart has one line per enabled lane in the lane colours', () => {
+    const reward = sharedCharts(['rft', 'sft']).find((c) => c.id === 'reward')!;
+    expect(reward.lines.map((l) => [l.lane, l.color])).toEqual([
+      ['rft', LANE_STYLE.rft.color],
+      ['sft', LANE_STYLE.sft.color],
+    ]);
+    expect(sharedCharts(['rft', 'sft']).some((c) => c.id === 'dpo-logps')).toBe(false);
+    expect(sharedCharts(['dpo']).some((c) => c.id === 'rft-signal')).toBe(false);
+    expect(lossChart('dpo').lines[0].metric).toBe('loss');
+  });
+  it('lanes differ in dash pattern, not only colour', () => {
+    const dashes = new Set(Object.values(LANE_STYLE).map((s) => s.dash.join(',')));
+    expect(dashes.size).toBe(3);
+  });
+  it('histogram counts agree with a direct count', () => {
+    const values = [0, 0.05, 0.1, 0.5, 0.99, 1, 1, Number.NaN, 2, -1];
+    const counts = histogram(values, 10);
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(9);
+    // 0, 0.05 and the clamped -1 in the first bin; 1, 1 and the clamped 2 in the last.
+    expect(counts[0]).toBe(3);
+    expect(counts[1]).toBe(1);
+    expect(counts[5]).toBe(1);
+    expect(counts[9]).toBe(4);
+  });
+});
+
+describe('RedrawScheduler', () => {
+  it('redraws each dirty chart once, spreads work over frames and honours the per-chart interval', () => {
+    let t = 0;
+    const frames: (() => void)[] = [];
+    const s = new RedrawScheduler(8, 50, (cb) => frames.push(cb), () => t);
+    const drawn: string[] = [];
+    // Each redraw costs 5 ms: two fit in the 8 ms budget... the second one crosses it.
+    const chart = (name: string) => ({ redraw: () => (drawn.push(name), (t += 5)) });
+    const a = chart('a');
+    const b = chart('b');
+    const c = chart('c');
+    s.request(a);
+    s.request(b);
+    s.request(c);
+    s.request(a);
+    expect(frames.length).toBe(1);
+    frames.shift()!();
+    expect(drawn).toEqual(['a', 'b']);
+    frames.shift()!();
+    expect(drawn).toEqual(['a', 'b', 'c']);
+    expect(frames.length).toBe(0);
+    // Asked again at once: not due until 50 ms after its last redraw.
+    s.request(a);
+    t += 1;
+    frames.shift()!();
+    expect(drawn).toEqual(['a', 'b', 'c']);
+    t += 60;
+    frames.shift()!();
+    expect(drawn).toEqual(['a', 'b', 'c', 'a']);
+    expect(s.pending).toBe(0);
+  });
+});
+
+describe('grader forms', () => {
+  it('reads line and column out of error messages', () => {
+    expect(locateProblem('line 3, column 12: SyntaxError: Unexpected token')).toEqual({ line: 3, column: 12 });
+    expect(locateProblem('Unexpected token (4:7)')).toEqual({ line: 4, column: 7 });
+    expect(locateProblem('grade is not defined')).toEqual({});
+  });
+  it('number fields refuse text with a message naming the field', () => {
+    const tolerance = GRADER_TEMPLATES.find((t) => t.type === 'numeric')!.fields.find((f) => f.name === 'tolerance')!;
+    expect(fieldValue(tolerance, '0.5')).toEqual({ ok: true, value: 0.5 });
+    expect(fieldValue(tolerance, 'abc')).toEqual({ ok: false, message: 'Tolerance: “abc” is not a number' });
+  });
+});
+
+describe('chart tick labels', async () => {
+  // chart-setup registers chart.js pieces; importing it needs no DOM.
+  const { formatTick } = await import('../../src/ui/chart-setup.ts');
+  it('keep three significant digits and switch to exponents for tiny or huge values', () => {
+    expect(formatTick(1.386294361119892)).toBe('1.39');
+    expect(formatTick(0)).toBe('0');
+    expect(formatTick(-35.5)).toBe('-35.5');
+    expect(formatTick(2400)).toBe('2400');
+    expect(formatTick(76800)).toBe('7.7e+4');
+    expect(formatTick(0.0001234)).toBe('1.2e-4');
+  });
+});
+
+describe('failure banner', async () => {
+  // playground.svelte.ts uses runes; describeFailure itself is plain.
+  const { describeFailure } = await import('../../src/ui/playground.svelte.ts');
+  it('says in plain words what stopped, why, and what to do', () => {
+    const text = describeFailure({
+      lane: 'sft',
+      step: 412,
+      reason: 'diverged',
+      message: 'step 412: the loss or the logits became NaN/Inf (learning rate 1e+38 is probably too high); restored the last good state',
+    });
+    expect(text).toBe(
+      'SFT stopped — step 412: the loss or the logits became NaN/Inf (learning rate 1e+38 is probably too high); restored the last good state. Lower the learning rate and press Play.',
+    );
+    expect(describeFailure({ lane: 'rft', step: 3, reason: 'grader', message: 'grader failed on every sample of step 3: boom' })).toMatch(/^RFT stopped: the grader failed — .*boom\. Fix the grader/);
+  });
+});
