@@ -5,7 +5,7 @@
  * iframe throws on access) or full: a student never loses what they did in
  * this session, and the page can say why progress will not be remembered.
  */
-import { z } from 'zod';
+import { z } from 'zod/mini';
 
 /** The part of the Web Storage API the store uses. */
 export interface StorageLike {
@@ -15,14 +15,16 @@ export interface StorageLike {
 
 export const PROGRESS_KEY = 'rft-playground.lessons.v1';
 
+const count = () => z.number().check(z.int(), z.gte(0));
+
 const lessonProgressSchema = z.object({
   /** Highest narrative step reached (0-based), so "continue" reopens it. */
-  stepReached: z.number().int().min(0).default(0),
+  stepReached: z._default(count(), 0),
   /** Prediction index → choice index, recorded before the reveal. */
-  predictions: z.record(z.string(), z.number().int().min(0)).default({}),
+  predictions: z._default(z.record(z.string(), count()), {}),
   /** Quiz question id → the choice index answered last. */
-  quiz: z.record(z.string(), z.number().int().min(0)).default({}),
-  completed: z.boolean().default(false),
+  quiz: z._default(z.record(z.string(), count()), {}),
+  completed: z._default(z.boolean(), false),
 });
 
 const fileSchema = z.object({ version: z.literal(1), lessons: z.record(z.string(), lessonProgressSchema) });
