@@ -1,10 +1,27 @@
-import { defineConfig } from 'vitest/config';
+import { defineConfig, type Plugin } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { GRADER_CSP } from './src/graders/sandbox/csp.ts';
+import { VitePWA } from 'vite-plugin-pwa';
+import { pwaOptions } from './src/pwa/pwa-options.ts';
+
+/**
+ * The Content-Security-Policy of the built page, from the graders module (its
+ * one source of truth: it knows what the custom-JS sandbox needs). Build only:
+ * the dev server's hot reload needs more than the page itself does.
+ */
+function contentSecurityPolicy(): Plugin {
+  return {
+    name: 'rft-playground-csp',
+    apply: 'build',
+    transformIndexHtml: () => [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: GRADER_CSP }, injectTo: 'head-prepend' }],
+  };
+}
 
 export default defineConfig({
   // Relative base: the built files work from any sub-path or a USB stick.
   base: './',
-  plugins: [svelte()],
+  // VitePWA: manifest + service worker precaching all of dist/, for offline use (src/pwa/).
+  plugins: [svelte(), contentSecurityPolicy(), VitePWA(pwaOptions)],
   worker: { format: 'es' },
   test: {
     include: ['tests/**/*.test.ts'],
