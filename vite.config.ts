@@ -3,6 +3,7 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { GRADER_CSP } from './src/graders/sandbox/csp.ts';
 import { VitePWA } from 'vite-plugin-pwa';
 import { pwaOptions } from './src/pwa/pwa-options.ts';
+import { wgslMinify } from './src/gpu/wgsl-minify.ts';
 
 /**
  * The Content-Security-Policy of the built page, from the graders module (its
@@ -22,7 +23,8 @@ export default defineConfig({
   base: './',
   // VitePWA: manifest + service worker precaching all of dist/, for offline use (src/pwa/).
   plugins: [svelte(), contentSecurityPolicy(), VitePWA(pwaOptions)],
-  worker: { format: 'es' },
+  // The shaders are bundled into the training worker, whose build has its own plugin list.
+  worker: { format: 'es', plugins: () => [wgslMinify()] },
   test: {
     include: ['tests/**/*.test.ts'],
     testTimeout: 120_000,

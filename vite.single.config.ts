@@ -20,6 +20,7 @@ import { defineConfig, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { viteSingleFile } from 'vite-plugin-singlefile';
 import { GRADER_CSP_INLINE_SCRIPTS } from './src/graders/sandbox/csp.ts';
+import { wgslMinify } from './src/gpu/wgsl-minify.ts';
 import { SINGLE_FILE_MODE } from './src/pwa/build-names.ts';
 
 const PUBLIC_DIR = resolve(import.meta.dirname, 'public');
@@ -129,7 +130,7 @@ export default defineConfig({
     // scripts are fetched with a same-origin check that an opaque origin never
     // passes), while a classic worker from the same Blob starts fine.
     format: 'iife',
-    plugins: () => [inlineModuleWorkers()],
+    plugins: () => [inlineModuleWorkers(), wgslMinify()],
     // An inline worker is one Blob: its lazy imports (the grader sandbox host) must be inside it.
     rolldownOptions: { output: { codeSplitting: false } },
   },
