@@ -592,7 +592,8 @@ export function tokenWeight(lossType: 'grpo' | 'dapo' | 'dr_grpo', len: number, 
   return 1 / (N * maxLen); // Dr. GRPO: a constant normaliser, no length bias
 }
 
-function dpoStats(rc: number, rr: number, acc: number, lc: number, lr: number, K: number) {
+/** DPO's TRL metrics from sums over K pairs (shared by both backends). */
+export function dpoStats(rc: number, rr: number, acc: number, lc: number, lr: number, K: number) {
   return {
     'rewards/chosen': rc / K,
     'rewards/rejected': rr / K,

@@ -18,7 +18,7 @@
  * update already sees the last finite state.
  */
 import type { Backend, PairBatch, TokenBatch, UpdateHyper, UpdateRequest, UpdateStats } from '../engine/backend.ts';
-import { CANCEL_EPS } from '../engine/cpu-backend.ts';
+import { CANCEL_EPS, dpoStats } from '../engine/cpu-backend.ts';
 import { meanOf, stdOf } from '../engine/advantages.ts';
 import { paramCount, type PolicyShape, type PolicyState, rowCount } from '../engine/policy.ts';
 import type { StreamId } from '../engine/prng.ts';
@@ -735,16 +735,6 @@ function concatInt32(a: Int32Array, b: Int32Array): Int32Array {
   return out;
 }
 
-function dpoStats(rc: number, rr: number, acc: number, lc: number, lr: number, K: number) {
-  return {
-    'rewards/chosen': rc / K,
-    'rewards/rejected': rr / K,
-    'rewards/margins': (rc - rr) / K,
-    'rewards/accuracies': acc / K,
-    'logps/chosen': lc / K,
-    'logps/rejected': lr / K,
-  };
-}
 
 /**
  * Runs `fn` after the current task and its microtasks: late enough that a
