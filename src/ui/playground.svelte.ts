@@ -15,6 +15,7 @@ import {
   type Progress,
   type RunDefinition,
   type RunInfo,
+  type StepAnatomyReport,
   type TaskInfo,
   type UpdateResult,
   type WorkerEvent,
@@ -56,6 +57,10 @@ export class Playground {
   budget = $state<Budget>('steps');
   speedIndex = $state(3);
   selectedPrompt = $state(0);
+  /** The defaults the worker reported at start (for "reset to defaults"). */
+  defaults = $state.raw<RunDefinition | null>(null);
+  /** Data files imported since the run last left a built-in task, as given: saved so they survive a reload. */
+  importedFiles = $state.raw<ImportedFile[]>([]);
   /** Bumped after each batch; charts redraw when it changes. */
   version = $state(0);
   readonly history = new MetricHistory();
@@ -67,15 +72,27 @@ export class Playground {
     this.client = client;
   }
 
-  async start(): Promise<void> {
+  /**
+   * Starts the worker and builds the first run: `initial` (from a share link
+   * or saved work) when given and valid, else the defaults, so a link applies
+   * before the first step. Returns the reasons `initial` was refused.
+   */
+  async start(initial?: RunDefinition): Promise<string[]> {
     const info = await this.client.start(listen((e) => this.onEvent(e)));
     this.tasks = info.tasks;
+    this.defaults = info.defaults;
     await this.client.setSpeed(SPEEDS[this.speedIndex]);
-    const r = await this.client.reset(info.defaults);
+    let refused: string[] = [];
+    let r = await this.client.reset(initial ?? info.defaults);
+    if (initial && !r.ok) {
+      refused = r.errors;
+      r = await this.client.reset(info.defaults);
+    }
     this.definition = info.defaults;
     this.accept(r, true);
     // "Ready to train": the first moment the page is usable, for performance tests and the console.
     performance.mark('rft-playground-ready');
+    return refused;
   }
 
   get playing(): boolean {
@@ -180,6 +197,32 @@ export class Playground {
     });
   }
 
+  /**
+   * Replaces the whole run (a lesson's preset, a chooser's experiment) and
+   * rebuilds it paused; errors show as a banner. `config` may be partial: the
+   * worker validates it and fills the defaults, and the controls show the
+   * result only once it is back, so they never see a half config.
+   */
+  loadRun(def: { config: object; lanes: RunDefinition['lanes'] }): Promise<void> {
+    return this.enqueue(async () => {
+      this.banner = null;
+      const r = await this.client.reset(def as RunDefinition);
+      this.accept(r, true);
+      if (!r.ok) this.banner = { kind: 'error', text: `Could not load the run: ${r.errors.join('; ')}` };
+      this.progress = await this.client.progress();
+    });
+  }
+
+  /** One step, explained lane by lane (lesson 2's gradient anatomy). */
+  explainStep(): Promise<Partial<Record<LaneId, StepAnatomyReport>>> {
+    return this.enqueue(async () => {
+      this.banner = null;
+      const anatomy = await this.client.explainStep();
+      this.progress = await this.client.progress();
+      return anatomy;
+    });
+  }
+
   setSpeed(index: number): Promise<void> {
     this.speedIndex = index;
     return this.client.setSpeed(SPEEDS[index]);
@@ -218,6 +261,9 @@ export class Playground {
         return;
       }
       this.importErrors = [];
+      // Files add to an imported task; over a built-in task they start a new one (as the worker does).
+      const kept = typeof this.definition?.config.task === 'string' ? [] : this.importedFiles.filter((f) => !files.some((n) => n.name === f.name));
+      this.importedFiles = [...kept, ...files];
       this.accept({ ok: true, needsReset: [], run: r.run }, true);
       this.progress = await this.client.progress();
     });

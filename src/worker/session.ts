@@ -6,6 +6,7 @@
  */
 import { type Config, parseConfig } from '../engine/config.ts';
 import type { GraderSpec, Task } from '../engine/task.ts';
+import { exportTask } from '../data/export.ts';
 import { MetricBatcher, RateMeter } from './metric-batcher.ts';
 import {
   LANE_IDS,
@@ -20,6 +21,7 @@ import {
   type RunDefinition,
   type RunInfo,
   type StartInfo,
+  type StepAnatomyReport,
   type TaskInfo,
   type UpdateResult,
   type WorkerEvent,
@@ -149,6 +151,17 @@ export class TrainingSession {
     }
   }
 
+  /** The current task's data as the three JSONL files in the OpenAI formats (SFT, DPO, RFT), for download. */
+  exportTaskData(): { ok: true; files: ImportedFile[] } | { ok: false; error: string } {
+    if (!this.built) return { ok: false, error: 'there is no run yet' };
+    try {
+      const out = exportTask(this.loadTask(this.trainer.definition.config));
+      return { ok: true, files: [out.files.sft, out.files.dpo, out.files.rft] };
+    } catch (e) {
+      return { ok: false, error: (e as Error).message };
+    }
+  }
+
   /**
    * Adds the user's JSONL files to the imported set and rebuilds the run on
    * them. All or nothing: a bad file changes neither the files held nor the run.
@@ -204,6 +217,17 @@ export class TrainingSession {
     if (!this.built) return;
     await this.advance();
     await this.flush(true);
+  }
+
+  /** Like stepOnce, and explains the step: each lane's examples, their weights and which token probabilities moved. */
+  async explainStep(): Promise<Partial<Record<LaneId, StepAnatomyReport>>> {
+    await this.stopLoop();
+    if (!this.built) return {};
+    const before = await this.trainer.readPolicies();
+    await this.advance();
+    const anatomy = await this.trainer.explainLastStep(before);
+    await this.flush(true);
+    return anatomy;
   }
 
   /** Whether a grader spec would work, with line/column for source errors; the running grader is untouched. */

@@ -12,7 +12,8 @@ import { type Task, Vocabulary } from '../engine/task.ts';
 import type { Grader } from '../graders/types.ts';
 import { classifyChange } from './config-diff.ts';
 import { answerLogProb, greedyAnswer } from './policy-view.ts';
-import { LANE_IDS, type LaneFailure, type LaneId, type LaneRecord, type LaneSnapshot, type RunDefinition, type RunInfo } from './protocol.ts';
+import { explainStep } from './anatomy.ts';
+import { LANE_IDS, type LaneFailure, type LaneId, type LaneRecord, type LaneSnapshot, type RunDefinition, type RunInfo, type StepAnatomyReport } from './protocol.ts';
 
 export interface TrainerDeps {
   /** Builds the task a config names (built-in id or imported files). */
@@ -256,6 +257,25 @@ export class Trainer {
       }));
     }
     return snap;
+  }
+
+  /** Each enabled lane's policy and step count, read before a step that is to be explained. */
+  async readPolicies(): Promise<Map<LaneId, { state: PolicyState; completed: number }>> {
+    const out = new Map<LaneId, { state: PolicyState; completed: number }>();
+    for (const slot of this.enabledSlots()) out.set(slot.id, { state: await slot.lane.backend.readState(), completed: slot.lane.completed });
+    return out;
+  }
+
+  /** The gradient anatomy of the step just taken, for each lane that took it (lanes that failed are left out). */
+  async explainLastStep(before: Map<LaneId, { state: PolicyState; completed: number }>): Promise<Partial<Record<LaneId, StepAnatomyReport>>> {
+    const out: Partial<Record<LaneId, StepAnatomyReport>> = {};
+    for (const [id, b] of before) {
+      const slot = this.slots.get(id)!;
+      if (slot.lane.completed !== b.completed + 1 || !slot.lastView) continue;
+      const after = await slot.lane.backend.readState();
+      out[id] = explainStep(id, slot.lane.completed, this.def.config, slot.lastView, b.state, after, this.task);
+    }
+    return out;
   }
 
   /** The running grader applied to one typed answer (the grader panel's test bench). */

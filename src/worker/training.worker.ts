@@ -6,6 +6,7 @@
 import * as Comlink from 'comlink';
 import type { WorkerEvent } from './protocol.ts';
 import { TrainingSession } from './session.ts';
+import { shareService } from './share-service.ts';
 import { playgroundDeps } from './session-deps.ts';
 
 const session: TrainingSession = new TrainingSession(playgroundDeps((message) => session.notify(message)));
@@ -21,9 +22,13 @@ const api = {
   play: session.play.bind(session),
   pause: session.pause.bind(session),
   stepOnce: session.stepOnce.bind(session),
+  explainStep: session.explainStep.bind(session),
   gradeAnswer: session.gradeAnswer.bind(session),
   checkGrader: session.checkGrader.bind(session),
   progress: session.progress.bind(session),
+  exportTaskData: session.exportTaskData.bind(session),
+  // Link codec and saved-work validation: here, so zod stays off the page's main thread.
+  ...shareService,
 };
 export type TrainingApi = typeof api;
 

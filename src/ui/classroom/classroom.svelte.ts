@@ -1,0 +1,253 @@
+/**
+ * The page as a classroom tool: opening a share link or the saved work before
+ * the first step, consent for grader code, saving edits, "reset to defaults",
+ * share links with teacher options, exports, presentation and the reveal
+ * cover. The decoding and validation run in the worker (they need the
+ * engine's schema); this class only moves plain data and talks to the DOM
+ * through text, never HTML.
+ */
+import { configToJson, downloadName, metricsToCsv, metricsToJson, MIME_TYPES, type DownloadKind } from '../../share/export.ts';
+import { defaultTeacher, LANE_IDS, type ShareState, type TeacherOptions } from '../../share/run-state.ts';
+import type { SavedWork } from '../../share/saved-work.ts';
+import { openBrowserStorage, RESET_QUESTION, WorkStore } from '../../share/storage.ts';
+import type { PendingCode } from '../../share/validate-run.ts';
+import type { TrainingClient } from '../../worker/client.ts';
+import type { ImportedFile, LaneId, LaneRecord, RunDefinition } from '../../worker/protocol.ts';
+import type { Playground } from '../playground.svelte.ts';
+import { chartCanvases, chartPng, downloadBlob, downloadText } from './downloads.ts';
+import { HIDE_IDS } from './hide-targets.ts';
+
+export interface Notice {
+  kind: 'error' | 'info';
+  /** One sentence; `lines` (each a field's problem) follow as a list. Shown as text only. */
+  title: string;
+  lines: string[];
+}
+
+export interface ConsentRequest {
+  /** The link's state without the code graders (what runs if the user declines). */
+  state: ShareState;
+  pending: PendingCode[];
+}
+
+export interface ShareResult {
+  url: string;
+  notes: string[];
+  /** null while copying; false when the clipboard refused (the link is shown to copy by hand). */
+  copied: boolean | null;
+}
+
+/** Saving waits this long after the last change, so dragging a slider writes once. */
+const SAVE_DELAY_MS = 400;
+
+/** Browsers may drop or merge downloads started in the same instant (Chromium lost one of eight); a short gap keeps each. */
+const spaceDownloads = () => new Promise<void>((resolve) => setTimeout(resolve, 250));
+
+export class Classroom {
+  /** The teacher options this page was opened with (from a link). */
+  teacher = $state.raw<TeacherOptions>(defaultTeacher());
+  /** Results are covered until someone presses Reveal (teacher option `reveal`). */
+  covered = $state(false);
+  presentation = $state(false);
+  helpOpen = $state(false);
+  notice = $state.raw<Notice | null>(null);
+  consent = $state.raw<ConsentRequest | null>(null);
+  share = $state.raw<ShareResult | null>(null);
+  /** The teacher options put into the next share link. */
+  linkTeacher = $state<TeacherOptions>(defaultTeacher());
+  /** Set once the first run is built: saving before that would overwrite the saved work with the defaults. */
+  ready = $state(false);
+  /** Bumped when a run is loaded from outside, so panels that copy the run on creation (the grader editor) start again. */
+  generation = $state(0);
+  /** Why the last save failed (storage full or off); null when saved. */
+  saveProblem = $state<string | null>(null);
+
+  private store = new WorkStore(null);
+  private saveTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly pg: Playground,
+    private readonly client: TrainingClient,
+    private readonly win: Window = window,
+  ) {}
+
+  /** Opens the share link in the address bar, or else the saved work, then builds the first run. */
+  async open(): Promise<void> {
+    const opened = openBrowserStorage(this.win);
+    this.store = opened.storage ? new WorkStore(opened.storage) : new WorkStore(null, opened.reason);
+    const link = await this.client.decodeShare(this.win.location.hash, { hideIds: HIDE_IDS });
+    let initial: RunDefinition | undefined;
+    let imported: ImportedFile[] = [];
+    let autoplay = false;
+    if (link.isShareLink) {
+      this.applyTeacher(link.state.teacher);
+      initial = { config: link.state.config, lanes: link.state.lanes };
+      if (link.problems.length) this.notice = { kind: 'error', title: 'Some parts of this link were not used (the defaults apply there):', lines: link.problems };
+      if (link.needsConsent) this.consent = { state: link.state, pending: link.pendingCode };
+      autoplay = !link.state.teacher.paused && !link.needsConsent;
+      // The link has been read; a reload should open the user's saved edits, not the link again.
+      this.win.history.replaceState(this.win.history.state, '', this.win.location.pathname + this.win.location.search);
+    } else {
+      const loaded = await this.client.loadSaved(this.store.read());
+      if (loaded.status === 'loaded') {
+        initial = { config: loaded.work.config, lanes: loaded.work.lanes };
+        imported = loaded.work.imported;
+        if (loaded.problems.length) this.notice = { kind: 'error', title: 'Parts of your saved work could not be used (the defaults apply there):', lines: loaded.problems };
+      } else if (loaded.status === 'failed') {
+        this.notice = { kind: 'error', title: loaded.message, lines: [] };
+      }
+      if (!opened.storage) this.notice = { kind: 'info', title: `Your edits will not be saved: ${opened.reason}.`, lines: [] };
+    }
+    // A run on imported data needs its files in the worker before it can be built.
+    const needsFiles = initial !== undefined && typeof initial.config.task !== 'string';
+    const refused = await this.pg.start(needsFiles ? undefined : initial);
+    if (needsFiles && initial) await this.restoreImported(initial, imported);
+    else if (imported.length) this.pg.importedFiles = imported;
+    if (refused.length) this.notice = { kind: 'error', title: 'The saved or linked run could not be built; the defaults are open:', lines: refused };
+    this.generation++;
+    this.ready = true;
+    this.save();
+    if (autoplay) await this.pg.togglePlay();
+  }
+
+  private async restoreImported(def: RunDefinition, files: ImportedFile[]): Promise<void> {
+    if (!files.length) {
+      this.notice = { kind: 'error', title: 'The saved run used imported data that is not saved here; import the files again.', lines: [] };
+      return;
+    }
+    await this.pg.importFiles(files);
+    if (this.pg.importErrors.length) {
+      this.notice = { kind: 'error', title: 'Your saved data files could not be imported again:', lines: this.pg.importErrors };
+      return;
+    }
+    await this.pg.apply(def);
+    await this.pg.reset();
+  }
+
+  private applyTeacher(t: TeacherOptions): void {
+    this.teacher = t;
+    this.covered = t.reveal;
+    this.presentation = t.presentation;
+  }
+
+  /** The user agreed to run the link's grader code. */
+  async acceptCode(): Promise<void> {
+    const request = this.consent;
+    if (!request) return;
+    this.consent = null;
+    const r = await this.client.acceptShareCode(request.state, request.pending);
+    if (r.problems.length) this.notice = { kind: 'error', title: 'The link’s grader could not be used; the default grader stays:', lines: r.problems };
+    await this.pg.apply({ config: r.state.config, lanes: r.state.lanes });
+    await this.pg.reset();
+    this.generation++;
+    if (!this.teacher.paused) await this.pg.togglePlay();
+  }
+
+  /** The user declined: the default grader stays and nothing from the code runs. */
+  async declineCode(): Promise<void> {
+    if (!this.consent) return;
+    this.consent = null;
+    this.notice = { kind: 'info', title: 'The link’s grader code was not run; the task’s own grader is used.', lines: [] };
+    if (!this.teacher.paused) await this.pg.togglePlay();
+  }
+
+  /** The work as saved: the grader code is the applied custom grader's source, if any. */
+  private work(): SavedWork | null {
+    const def = this.pg.definition;
+    if (!def) return null;
+    const grader = def.config.grader;
+    const graderCode = grader && grader.type === 'js' && typeof grader.source === 'string' ? grader.source : null;
+    return { config: def.config, lanes: def.lanes, graderCode, imported: this.pg.importedFiles };
+  }
+
+  /** Saves now (first call after `open`) or after a short quiet time. */
+  save(delayed = false): void {
+    clearTimeout(this.saveTimer);
+    if (!this.ready) return;
+    const write = () => {
+      const work = this.work();
+      if (!work) return;
+      const r = this.store.save(work);
+      this.saveProblem = r.message;
+    };
+    if (delayed) this.saveTimer = setTimeout(write, SAVE_DELAY_MS);
+    else write();
+  }
+
+  /** "Reset to defaults": asks first, deletes the saved work and opens the page afresh. */
+  resetToDefaults(confirm: (question: string) => boolean = (q) => this.win.confirm(q)): void {
+    if (!confirm(RESET_QUESTION)) return;
+    clearTimeout(this.saveTimer);
+    this.ready = false;
+    const r = this.store.reset();
+    if (!r.ok) {
+      this.notice = { kind: 'error', title: r.message, lines: [] };
+      this.ready = true;
+      return;
+    }
+    this.win.location.reload();
+  }
+
+  async makeShareLink(): Promise<void> {
+    const def = this.pg.definition;
+    if (!def) return;
+    const link = await this.client.shareLink(this.win.location.href, { config: def.config, lanes: def.lanes, teacher: $state.snapshot(this.linkTeacher) });
+    this.share = { ...link, copied: null };
+    let copied = false;
+    try {
+      await this.win.navigator.clipboard.writeText(link.url);
+      copied = true;
+    } catch {
+      // No permission or no clipboard (http, some browsers): the link is shown selected to copy by hand.
+    }
+    if (this.share?.url === link.url) this.share = { ...this.share, copied };
+  }
+
+  reveal(): void {
+    this.covered = false;
+  }
+
+  private metrics(): Partial<Record<LaneId, LaneRecord[]>> {
+    const all = this.pg.history.toJSON();
+    const out: Partial<Record<LaneId, LaneRecord[]>> = {};
+    for (const id of LANE_IDS) if (all[id]?.length) out[id] = all[id];
+    return out;
+  }
+
+  private fileName(kind: DownloadKind, detail?: string): string {
+    return downloadName(kind, { task: this.pg.definition?.config.task ?? 'untitled', date: new Date(), detail });
+  }
+
+  exportMetricsCsv(): void {
+    downloadText(metricsToCsv(this.metrics()), this.fileName('metrics-csv'), MIME_TYPES['metrics-csv']);
+  }
+
+  exportMetricsJson(): void {
+    downloadText(metricsToJson(this.metrics(), this.pg.definition?.config), this.fileName('metrics-json'), MIME_TYPES['metrics-json']);
+  }
+
+  exportConfig(): void {
+    const def = this.pg.definition;
+    if (def) downloadText(configToJson(def.config), this.fileName('config'), MIME_TYPES.config);
+  }
+
+  /** Every chart on the page as its own PNG. */
+  async exportChartPngs(): Promise<void> {
+    for (const { id, canvas } of chartCanvases()) {
+      downloadBlob(await chartPng(canvas), this.fileName('chart-png', id));
+      await spaceDownloads();
+    }
+  }
+
+  async exportTaskData(): Promise<void> {
+    const r = await this.client.exportTaskData();
+    if (!r.ok) {
+      this.notice = { kind: 'error', title: `The task data could not be exported: ${r.error}`, lines: [] };
+      return;
+    }
+    for (const file of r.files) {
+      downloadText(file.text, this.fileName('task-jsonl', file.name.replace(/\.jsonl$/, '')), MIME_TYPES['task-jsonl']);
+      await spaceDownloads();
+    }
+  }
+}
