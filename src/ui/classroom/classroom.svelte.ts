@@ -6,6 +6,7 @@
  * engine's schema); this class only moves plain data and talks to the DOM
  * through text, never HTML.
  */
+import { OPEN_LESSON_EVENT } from '../lessons/lesson-link.ts';
 import { configToJson, downloadName, metricsToCsv, metricsToJson, MIME_TYPES, type DownloadKind } from '../../share/export.ts';
 import { defaultTeacher, LANE_IDS, type ShareState, type TeacherOptions } from '../../share/run-state.ts';
 import type { SavedWork } from '../../share/saved-work.ts';
@@ -107,6 +108,10 @@ export class Classroom {
     this.generation++;
     this.ready = true;
     this.save();
+    // A teacher's link to a lesson opens it over the run the link carries (the page is mounted by now).
+    if (this.teacher.lesson) {
+      this.win.dispatchEvent(new CustomEvent(OPEN_LESSON_EVENT, { detail: { lesson: this.teacher.lesson, loadPreset: false } }));
+    }
     if (autoplay) await this.pg.togglePlay();
   }
 
