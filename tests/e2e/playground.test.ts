@@ -59,9 +59,9 @@ describe.skipIf(!HAVE_CHROMIUM).each([
     const badge = await page.getByTestId('backend-badge').textContent();
     if (webgpu) expect(badge).toMatch(/^WebGPU — \S/);
     else expect(badge).toMatch(/^CPU — no WebGPU adapter/);
-    for (const name of ['Play', 'Step', 'Reset', 'Lessons']) await expect(page.getByRole('button', { name, exact: true }).isVisible()).resolves.toBe(true);
-    await expect(page.getByLabel('Speed').isVisible()).resolves.toBe(true);
-    await expect(page.getByLabel('Task', { exact: true }).isVisible()).resolves.toBe(true);
+    for (const name of ['Play', 'Step', 'Reset', 'Lessons']) await page.getByRole('button', { name, exact: true }).waitFor({ state: 'visible', timeout: 15_000 });
+    await page.getByLabel('Speed').waitFor({ state: 'visible', timeout: 15_000 });
+    await page.getByLabel('Task', { exact: true }).waitFor({ state: 'visible', timeout: 15_000 });
   });
 
   it('plays a few hundred steps and the RFT reward rises in the chart data', async () => {
@@ -69,7 +69,7 @@ describe.skipIf(!HAVE_CHROMIUM).each([
     await page.getByRole('button', { name: 'Play' }).click();
     // The run stops by itself at the config's 300 steps and says so.
     await page.waitForFunction(() => window.__rftPlayground.progress().step === 300 && !window.__rftPlayground.progress().playing, null, { timeout: 60_000 });
-    await expect(page.getByText(/Finished 300 steps/).isVisible()).resolves.toBe(true);
+    await page.getByText(/Finished 300 steps/).waitFor({ state: 'visible', timeout: 15_000 });
     await shot('trained');
     const reward = await page.evaluate(() => window.__rftPlayground.chartData('reward'));
     const rft = reward!.find((d) => d.label === 'RFT')!.points;
@@ -90,7 +90,7 @@ describe.skipIf(!HAVE_CHROMIUM).each([
     const paused = await step();
     await page.waitForTimeout(400);
     expect(await step()).toBe(paused);
-    await expect(page.getByRole('button', { name: 'Play' }).isVisible()).resolves.toBe(true);
+    await page.getByRole('button', { name: 'Play' }).waitFor({ state: 'visible', timeout: 15_000 });
     await page.getByRole('button', { name: 'Step' }).click();
     await page.waitForFunction((s) => window.__rftPlayground.progress().step === s + 1, paused);
     expect((await page.evaluate(() => window.__rftPlayground.metrics())).rft.at(-1)!.step).toBe(paused + 1);
@@ -118,7 +118,7 @@ describe.skipIf(!HAVE_CHROMIUM).each([
     expect(await page.evaluate(() => window.__rftPlayground.definition()!.config.num_generations)).toBe(4);
     // A shape change waits for Reset and says so.
     await page.getByLabel('Policy kind').selectOption('autoregressive');
-    await expect(page.getByText(/Policy kind needs a reset/).isVisible()).resolves.toBe(true);
+    await page.getByText(/Policy kind needs a reset/).waitFor({ state: 'visible', timeout: 15_000 });
     await page.getByRole('button', { name: 'Reset' }).click();
     await page.waitForFunction(() => window.__rftPlayground.progress().step === 0);
     await expect(page.getByText(/needs a reset/).count()).resolves.toBe(0);
@@ -172,7 +172,7 @@ describe.skipIf(!HAVE_CHROMIUM).each([
     await page.getByText('Training on: mine.jsonl').waitFor({ timeout: 10_000 });
     expect(await page.getByRole('radiogroup', { name: 'Prompts' }).getByRole('radio').allTextContents()).toEqual(['ab', 'ba', 'aab', 'abb']);
     // No preference pairs in an SFT file: the DPO lane is switched off and says why.
-    await expect(page.getByText(/Off: .*preference pairs/).isVisible()).resolves.toBe(true);
+    await page.getByText(/Off: .*preference pairs/).waitFor({ state: 'visible', timeout: 15_000 });
     await page.getByRole('button', { name: 'Step' }).click();
     await page.waitForFunction(() => window.__rftPlayground.progress().step === 1);
     await shot('imported');

@@ -124,7 +124,7 @@ describe.skipIf(!HAVE_CHROMIUM)('lessons, keyboard only', () => {
       const [p1, p2] = LESSON.predictions;
       await answer(p, p1.choices, 0, /^button: Record my prediction$/);
       await p.getByText(`Your prediction: ${p1.choices[0]}.`).waitFor();
-      await expect(p.getByText(p1.lookFor).isVisible()).resolves.toBe(true);
+      await p.getByText(p1.lookFor).waitFor({ state: 'visible', timeout: 15_000 });
       await answer(p, p2.choices, p2.shownByRun, /^button: Record my prediction$/);
       await p.getByText(`Your prediction: ${p2.choices[p2.shownByRun]}.`).waitFor();
 
@@ -177,7 +177,7 @@ describe.skipIf(!HAVE_CHROMIUM)('lessons, keyboard only', () => {
       await p.waitForFunction(() => window.__rftPlayground?.backendBadge() != null, null, { timeout: 20_000 });
       await tabTo(p, /^button: Lessons$/);
       await p.keyboard.press('Enter');
-      await expect(p.getByRole('listitem').filter({ hasText: 'Lesson 2: How RFT works' }).getByText('✓ completed').isVisible()).resolves.toBe(true);
+      await p.getByRole('listitem').filter({ hasText: 'Lesson 2: How RFT works' }).getByText('✓ completed').waitFor({ state: 'visible', timeout: 15_000 });
     } finally {
       await cpu.close();
     }
