@@ -36,6 +36,14 @@ async function probe(): Promise<NodeGpu> {
   }
   // GPUBufferUsage, GPUMapMode, ... are globals in a browser; Dawn exports them.
   Object.assign(globalThis, webgpu.globals);
+  if (!process.env.XDG_RUNTIME_DIR) {
+    // Vulkan's window-system code prints "XDG_RUNTIME_DIR is invalid" on every instance when this is
+    // unset (as for root or in CI); a private temporary folder keeps the trainer's stderr readable.
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    process.env.XDG_RUNTIME_DIR = mkdtempSync(join(tmpdir(), 'rft-xdg-'));
+  }
   const first = webgpu.create([]);
   if (await hasAdapter(first)) return { gpu: first, reason: null };
 
