@@ -19,7 +19,7 @@ import { type Grader, GraderConfigError } from './types.ts';
 
 export * from './types.ts';
 export { renderTemplate, compileTemplate } from './template.ts';
-export { checkSource, formatProblem, type SourceProblem } from './check-source.ts';
+export { checkSource, formatProblem, locateSourceProblems, type SourceProblem } from './check-source.ts';
 export { GRADER_CSP, GRADER_CSP_INLINE_SCRIPTS } from './sandbox/csp.ts';
 export { JS_DEFAULT_TIMEOUT_MS, JS_DEFAULT_MEMORY_MB } from './js-grader.ts';
 export { SIMILARITY_METRICS } from './templates/text-similarity.ts';

@@ -5,7 +5,6 @@
  * iframe throws on access) or full: a student never loses what they did in
  * this session, and the page can say why progress will not be remembered.
  */
-import { z } from 'zod/mini';
 
 /** The part of the Web Storage API the store uses. */
 export interface StorageLike {
@@ -15,22 +14,64 @@ export interface StorageLike {
 
 export const PROGRESS_KEY = 'rft-playground.lessons.v1';
 
-const count = () => z.number().check(z.int(), z.gte(0));
-
-const lessonProgressSchema = z.object({
+export interface LessonProgress {
   /** Highest narrative step reached (0-based), so "continue" reopens it. */
-  stepReached: z._default(count(), 0),
+  stepReached: number;
   /** Prediction index → choice index, recorded before the reveal. */
-  predictions: z._default(z.record(z.string(), count()), {}),
+  predictions: Record<string, number>;
   /** Quiz question id → the choice index answered last. */
-  quiz: z._default(z.record(z.string(), count()), {}),
-  completed: z._default(z.boolean(), false),
-});
+  quiz: Record<string, number>;
+  completed: boolean;
+}
 
-const fileSchema = z.object({ version: z.literal(1), lessons: z.record(z.string(), lessonProgressSchema) });
+interface ProgressFile {
+  version: 1;
+  lessons: Record<string, LessonProgress>;
+}
 
-export type LessonProgress = z.output<typeof lessonProgressSchema>;
-type ProgressFile = z.output<typeof fileSchema>;
+/*
+ * The saved file is checked by hand rather than with a schema library: it is
+ * four fields, and the lessons chunk would otherwise carry its own copy of one.
+ * A field that is missing takes its default; one that is present must be right.
+ */
+
+class Unreadable extends Error {}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+
+function counts(v: unknown, path: string): Record<string, number> {
+  if (v === undefined) return {};
+  if (!isRecord(v)) throw new Unreadable(`${path}: expected an object`);
+  const out: Record<string, number> = {};
+  for (const [k, n] of Object.entries(v)) {
+    if (k === '__proto__') continue; // JSON.parse makes it an own key; assigning it would not
+    if (!isCount(n)) throw new Unreadable(`${path}.${k}: expected a whole number ≥ 0`);
+    out[k] = n;
+  }
+  return out;
+}
+
+function lessonProgress(v: unknown, path: string): LessonProgress {
+  if (!isRecord(v)) throw new Unreadable(`${path}: expected an object`);
+  if (v.stepReached !== undefined && !isCount(v.stepReached)) throw new Unreadable(`${path}.stepReached: expected a whole number ≥ 0`);
+  if (v.completed !== undefined && typeof v.completed !== 'boolean') throw new Unreadable(`${path}.completed: expected true or false`);
+  return {
+    stepReached: (v.stepReached as number | undefined) ?? 0,
+    predictions: counts(v.predictions, `${path}.predictions`),
+    quiz: counts(v.quiz, `${path}.quiz`),
+    completed: (v.completed as boolean | undefined) ?? false,
+  };
+}
+
+function progressFile(v: unknown): ProgressFile {
+  if (!isRecord(v)) throw new Unreadable('(top level): expected an object');
+  if (v.version !== 1) throw new Unreadable(`version: expected 1, got ${JSON.stringify(v.version)}`);
+  if (!isRecord(v.lessons)) throw new Unreadable('lessons: expected an object');
+  const lessons: Record<string, LessonProgress> = {};
+  for (const [id, p] of Object.entries(v.lessons)) if (id !== '__proto__') lessons[id] = lessonProgress(p, `lessons.${id}`);
+  return { version: 1, lessons };
+}
 
 export interface PersistenceStatus {
   /** True when the last read or write reached storage. */
@@ -130,11 +171,9 @@ export function createProgressStore(storage: StorageLike | null | (() => Storage
 function parseOrKeep(raw: string, backend: StorageLike, key: string, report: (problem: string) => void): ProgressFile {
   let why: string;
   try {
-    const parsed = fileSchema.safeParse(JSON.parse(raw));
-    if (parsed.success) return parsed.data;
-    why = parsed.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`).slice(0, 3).join('; ');
+    return progressFile(JSON.parse(raw));
   } catch (e) {
-    why = describeError(e);
+    why = e instanceof Unreadable ? e.message : describeError(e);
   }
   let kept = `; the old data was kept under "${key}.unreadable"`;
   try {

@@ -4,7 +4,7 @@
  * backend choice. Kept apart from the worker entry so tests run the same wiring.
  */
 import { resolveTask, taskOptions } from '../engine/setup.ts';
-import { checkSource, createGrader, validateGrader } from '../graders/index.ts';
+import { createGrader, locateSourceProblems, validateGrader } from '../graders/index.ts';
 import { customTask, objectiveProblem, withTaskFile, type TaskFileTexts } from '../data/index.ts';
 import { TASK_SOURCES } from '../tasks/index.ts';
 import { chooseBackend } from './backend-choice.ts';
@@ -20,7 +20,7 @@ export function playgroundDeps(notify: (message: string) => void): SessionDeps {
     async validateGrader(spec) {
       // Syntax problems of custom JS come with line and column for the editor's markers.
       if (spec.type === 'js' && typeof spec.source === 'string') {
-        const located = checkSource(spec.source);
+        const located = await locateSourceProblems(spec.source);
         if (located.length) return located.map(({ message, line, column }) => ({ message, line, column }));
       }
       const v = await validateGrader(spec);

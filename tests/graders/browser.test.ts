@@ -4,7 +4,8 @@
  * page carries GRADER_CSP. Checked: scores, line/column of a throw, a timeout
  * that leaves the page responsive, bad return values, and — against a control
  * page without the CSP — that the CSP, not only the prelude, keeps a grader
- * from loading code from another origin.
+ * from loading code from another origin. Syntax errors located by the browser
+ * match the positions Node's own parser reports.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,14 +14,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'vite';
 import type { Browser, Page } from 'playwright-core';
-import { GRADER_CSP } from '../../src/graders/index.ts';
+import { checkSource, GRADER_CSP, type SourceProblem } from '../../src/graders/index.ts';
 import { HAVE_CHROMIUM, launchChromium } from '../e2e/browser.ts';
 import { serveStatic, type StaticServer } from '../e2e/static-server.ts';
 
 const GRADERS_MODULE = resolve(__dirname, '../../src/graders/index.ts');
 
 const MAIN = `
-import { createGrader } from ${JSON.stringify(GRADERS_MODULE)};
+import { createGrader, locateSourceProblems } from ${JSON.stringify(GRADERS_MODULE)};
+window.locate = (source) => locateSourceProblems(source);
 window.gradeIn = async (spec, outputs, item) => {
   const g = createGrader(spec);
   try {
@@ -142,5 +144,36 @@ describe.skipIf(!HAVE_CHROMIUM)('custom JS graders in Chromium', () => {
     }
     expect(otherHits).toBeGreaterThan(0);
     await q.close();
+  });
+
+  it('syntax errors get the same line and column as Node reports, without running the code', async () => {
+    const sources = [
+      'function grade(sample, item) {\n  return sample.output_text ===;\n}',
+      'function grade(s) {\n  return 1;\n',
+      'return 1;\nfunction grade() { return 1; }',
+      '  let x = 1; let x = 2;\nfunction grade() { return x; }',
+      '// strict\n"use strict";\nfunction grade(a, a) { return 1; }',
+      'function grade() {\n\treturn 1 +* 2;\n}',
+      'const table = { a: 1 };\nconst grade = (s) => table[s.output_text] ?? 0;',
+    ];
+    const p = await open('csp');
+    for (const source of sources) {
+      const inBrowser = await p.evaluate((s) => (window as unknown as { locate: (s: string) => Promise<SourceProblem[]> }).locate(s), source);
+      expect(inBrowser, source).toEqual(checkSource(source));
+    }
+    expect(checkSource(sources[0])[0]).toMatchObject({ line: 2, column: 32, message: "SyntaxError: Unexpected token ';'" });
+    // A valid source whose top level announces itself: the check compiles it but must not run it.
+    const ran = await p.evaluate(async () => {
+      const channel = new BroadcastChannel('grader-check-ran');
+      let heard = false;
+      channel.onmessage = () => (heard = true);
+      const source = 'new BroadcastChannel("grader-check-ran").postMessage(1);\nfunction grade() { return 1; }';
+      const problems = await (window as unknown as { locate: (s: string) => Promise<unknown[]> }).locate(source);
+      await new Promise((r) => setTimeout(r, 500));
+      channel.close();
+      return { problems, heard };
+    });
+    expect(ran).toEqual({ problems: [], heard: false });
+    await p.close();
   });
 });

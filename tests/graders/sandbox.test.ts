@@ -117,15 +117,15 @@ describe('custom JS grader: failures', () => {
   });
   it('syntax errors are found before training, with line and column', async () => {
     const source = 'function grade(sample, item) {\n  return sample.output_text ===;\n}';
-    expect(checkSource(source)).toEqual([{ message: 'SyntaxError: Unexpected token', line: 2, column: 32, from: 62, to: 63 }]);
-    expect(() => createGrader({ type: 'js', source })).toThrow('grader.source: line 2, column 32: SyntaxError: Unexpected token');
+    expect(checkSource(source)).toEqual([{ message: "SyntaxError: Unexpected token ';'", line: 2, column: 32, from: 62, to: 63 }]);
+    expect(() => createGrader({ type: 'js', source })).toThrow('grader.source: line 2, column 32: SyntaxError: Unexpected token \';\'');
     try {
       createGrader({ type: 'js', source });
     } catch (e) {
       expect(e).toBeInstanceOf(GraderConfigError);
       expect((e as GraderConfigError).path).toBe('grader.source');
     }
-    expect(await validateGrader({ type: 'js', source })).toEqual({ ok: false, message: 'grader.source: line 2, column 32: SyntaxError: Unexpected token', path: 'grader.source' });
+    expect(await validateGrader({ type: 'js', source })).toEqual({ ok: false, message: 'grader.source: line 2, column 32: SyntaxError: Unexpected token \';\'', path: 'grader.source' });
     expect(() => createGrader({ type: 'js', source: 'function score(s) { return 1; }' })).toThrow('the grader must define a function named grade');
     expect(() => createGrader({ type: 'js' })).toThrow('grader.source = undefined: must be the grader\'s JavaScript source');
   });

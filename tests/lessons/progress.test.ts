@@ -102,6 +102,28 @@ describe('progress store', () => {
     }
   });
 
+  it('reads saved progress field by field: defaults for missing fields, the bad field named', () => {
+    const storage = new FakeStorage();
+    storage.items.set(PROGRESS_KEY, JSON.stringify({ version: 1, lessons: { dpo: {}, sft: { stepReached: 3, quiz: { q1: 2 }, completed: true } } }));
+    const s = createProgressStore(storage);
+    expect(s.all()).toEqual({
+      dpo: { stepReached: 0, predictions: {}, quiz: {}, completed: false },
+      sft: { stepReached: 3, predictions: {}, quiz: { q1: 2 }, completed: true },
+    });
+    expect(s.status().unreadable).toBeNull();
+    const cases: [unknown, string][] = [
+      [{ version: 1, lessons: { dpo: { quiz: { q1: 1.5 } } } }, 'lessons.dpo.quiz.q1: expected a whole number ≥ 0'],
+      [{ version: 1, lessons: { dpo: { completed: 'yes' } } }, 'lessons.dpo.completed: expected true or false'],
+      [{ version: 1, lessons: [] }, 'lessons: expected an object'],
+      [[1], '(top level): expected an object'],
+    ];
+    for (const [file, why] of cases) {
+      const bad = new FakeStorage();
+      bad.items.set(PROGRESS_KEY, JSON.stringify(file));
+      expect(createProgressStore(bad).status().unreadable).toContain(`(${why})`);
+    }
+  });
+
   it('counts a quiz as passed only when every last answer is right', () => {
     const lesson = lessonById('dpo')!;
     const s = createProgressStore(null);
