@@ -147,6 +147,38 @@ describe.skipIf(!HAVE_CHROMIUM).each([
     await expect(page.getByTestId('bench-result').textContent()).resolves.toMatch(/score 0\.000/);
   });
 
+  it('the grader editor edits like a code editor: indenting Enter, deletion, undo, colours', async () => {
+    const editor = page.getByRole('textbox', { name: 'Custom grader source' });
+    const doc = async () => (await page.locator('.cm-content .cm-line').allTextContents()).join('\n');
+    await editor.click();
+    await page.keyboard.press('Control+a');
+    await page.keyboard.press('Backspace');
+    expect(await doc()).toBe('');
+    await page.keyboard.type('function grade(s) {');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('return 1;');
+    await page.keyboard.press('Enter');
+    // Enter indented after "{" and kept the indent on the next line; Backspace takes it back one character at a time.
+    expect(await doc()).toBe('function grade(s) {\n  return 1;\n  ');
+    await page.keyboard.press('Backspace');
+    await page.keyboard.press('Backspace');
+    await page.keyboard.type('}');
+    expect(await doc()).toBe('function grade(s) {\n  return 1;\n}');
+    // A valid grader again: the problems list goes away.
+    await page.getByRole('alert', { name: 'Grader problems' }).waitFor({ state: 'detached', timeout: 10_000 });
+    await page.keyboard.press('Control+Backspace');
+    expect(await doc()).toBe('function grade(s) {\n  return 1;\n');
+    await page.keyboard.press('Control+z');
+    expect(await doc()).toBe('function grade(s) {\n  return 1;\n}');
+    await page.keyboard.press('Home');
+    await page.keyboard.press('Delete');
+    expect(await doc()).toBe('function grade(s) {\n  return 1;\n');
+    await page.keyboard.press('Control+z');
+    expect(await doc()).toBe('function grade(s) {\n  return 1;\n}');
+    expect(await page.locator('.cm-js-keyword').allTextContents()).toEqual(['function', 'return']);
+    expect(await page.locator('.cm-js-number').allTextContents()).toEqual(['1']);
+  });
+
   it('importing a malformed JSONL file shows its message', async () => {
     await page.getByLabel('Import JSONL files').setInputFiles({ name: 'broken.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from('{"messages": [}\n') });
     const alert = page.getByRole('alert', { name: 'Import problems' });
