@@ -1,6 +1,7 @@
 // One optimizer step on every logit (CpuBackend.optimizerStep): Adam with the
 // host's bias corrections, or SGD, on the clipped gradient. Raises the
-// non-finite flag if a new logit is NaN/Inf. One invocation per parameter.
+// non-finite flag if a new logit is NaN/Inf or beyond ±logit_limit (the CPU
+// engine's LOGIT_LIMIT: an overflowed run). One invocation per parameter.
 
 struct Params {
   count: u32,
@@ -17,6 +18,7 @@ struct Params {
   // sqrt(1 - beta2^t)
   sqrt_bias2: f32,
   epsilon: f32,
+  logit_limit: f32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -47,7 +49,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     }
   }
   logits[i] = theta;
-  if (!is_finite(theta)) {
+  if (!is_finite(theta) || abs(theta) > params.logit_limit) {
     atomicMax(&control[0], 1u);
   }
 }

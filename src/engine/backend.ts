@@ -39,6 +39,16 @@ export type UpdateRequest =
   | { objective: 'sft'; samples: TokenBatch; demos: TokenBatch };
 
 /** Numbers an update reports; the lane adds the reward statistics. */
+/**
+ * A logit beyond ±LOGIT_LIMIT counts as overflowed, like NaN/Inf: the update is
+ * undone and the run pauses. Without it a learning rate of 1e30 "trains" (the
+ * float32 logits only overflow near 3.4e38), with absurd logits and no warning.
+ * No sensible run gets near it: Adam moves a logit by at most ~3 × learning_rate
+ * per step, and at 1e6 a float32 logit is spaced 1/16 apart, so ordinary steps
+ * would already be rounded away. Both backends apply it.
+ */
+export const LOGIT_LIMIT = 1e6;
+
 export interface UpdateStats {
   loss: number;
   kl: number;
@@ -52,7 +62,7 @@ export interface UpdateStats {
   'logps/chosen'?: number;
   'logps/rejected'?: number;
   mean_token_accuracy?: number;
-  /** False when the loss or the new logits were NaN/Inf; the backend then kept the previous state. */
+  /** False when the loss or the new logits were NaN/Inf or beyond ±LOGIT_LIMIT; the backend then kept the previous state. */
   finite: boolean;
 }
 

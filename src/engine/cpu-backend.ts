@@ -14,6 +14,7 @@ import { cloneState, paramCount, type PolicyShape, type PolicyState, rowCount, r
 import { EOS } from './task.ts';
 import { computeAdvantages } from './advantages.ts';
 import { dpoLoss } from './dpo-loss.ts';
+import { LOGIT_LIMIT } from './backend.ts';
 
 /**
  * Sums that cancel to within this fraction of their terms' magnitude are set to
@@ -178,7 +179,7 @@ export class CpuBackend implements Backend {
     if (req.objective === 'rft') stats = this.rftUpdate(req.samples, req.rewards, hyper);
     else if (req.objective === 'dpo') stats = this.dpoUpdate(req.samples, req.pairs, hyper);
     else stats = this.sftUpdate(req.samples, req.demos, hyper);
-    if (!stats.finite || !Number.isFinite(stats.loss) || !allFinite(this.state.logits)) {
+    if (!stats.finite || !Number.isFinite(stats.loss) || !allWithinLimit(this.state.logits)) {
       this.restoreGoodState();
       stats.finite = false;
     }
@@ -604,7 +605,8 @@ export function dpoStats(rc: number, rr: number, acc: number, lc: number, lr: nu
   };
 }
 
-function allFinite(a: Float32Array): boolean {
-  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
+/** Every value finite and within ±LOGIT_LIMIT (NaN fails the comparison). */
+function allWithinLimit(a: Float32Array): boolean {
+  for (let i = 0; i < a.length; i++) if (!(Math.abs(a[i]) <= LOGIT_LIMIT)) return false;
   return true;
 }

@@ -4,7 +4,7 @@
  * RFT trains on its graded samples; DPO and SFT grade a measurement batch that
  * does not train, so all three report `reward` on one axis.
  */
-import type { Backend, PairBatch, TokenBatch, UpdateStats } from './backend.ts';
+import { type Backend, LOGIT_LIMIT, type PairBatch, type TokenBatch, type UpdateStats } from './backend.ts';
 import type { Config } from './config.ts';
 import { meanOf, stdOf } from './advantages.ts';
 import { Stream, type StreamId } from './prng.ts';
@@ -149,8 +149,8 @@ export class Lane {
         step,
         reason: 'diverged',
         message:
-          `step ${step}: the loss or the logits became NaN/Inf (learning rate ${cfg.optimizer.learning_rate} is probably too high); ` +
-          `restored the last good state`,
+          `step ${step}: the loss or the logits overflowed (NaN/Inf, or a logit beyond ±${LOGIT_LIMIT.toExponential(0)}): ` +
+          `learning rate ${cfg.optimizer.learning_rate} is probably too high; restored the last good state`,
       };
     }
 

@@ -17,7 +17,7 @@
  * undone on the device (restore.wgsl), so a sample queued behind a diverged
  * update already sees the last finite state.
  */
-import type { Backend, PairBatch, TokenBatch, UpdateHyper, UpdateRequest, UpdateStats } from '../engine/backend.ts';
+import { type Backend, LOGIT_LIMIT, type PairBatch, type TokenBatch, type UpdateHyper, type UpdateRequest, type UpdateStats } from '../engine/backend.ts';
 import { CANCEL_EPS, dpoStats } from '../engine/cpu-backend.ts';
 import { meanOf, stdOf } from '../engine/advantages.ts';
 import { paramCount, type PolicyShape, type PolicyState, rowCount } from '../engine/policy.ts';
@@ -502,6 +502,7 @@ export class WebGpuBackend implements Backend {
         ['f', opt.learning_rate / bc1],
         ['f', Math.sqrt(bc2)],
         ['f', opt.adam_epsilon],
+        ['f', LOGIT_LIMIT],
       ]),
       [b.grad, b.control, b.logits, b.adamM, b.adamV],
       this.groups(this.params),

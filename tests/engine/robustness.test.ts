@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/engine/config.ts';
 import { drawU32, pcgHash, u32ToUnit, drawUnit } from '../../src/engine/prng.ts';
 import { makeLane } from '../../src/engine/setup.ts';
+import { LOGIT_LIMIT } from '../../src/engine/backend.ts';
 import { fixture } from './helpers.ts';
 
 describe('counter-based PRNG', () => {
@@ -66,6 +67,32 @@ describe('divergence', () => {
     lane.setConfig({ ...cfg, optimizer: { ...cfg.optimizer, learning_rate: 0.1 } });
     const next = await lane.step();
     expect(next.ok).toBe(true);
+  });
+});
+
+describe('overflow without NaN', () => {
+  // Adam's first step moves every logit by about the learning rate, so 1e30 gives finite but absurd
+  // logits (float32 reaches 3.4e38): without a limit the run would go on with no warning.
+  it.each(['rft', 'dpo', 'sft'] as const)('%s: a learning rate of 1e30 stops at step 1 and keeps the initial state', async (objective) => {
+    const { cfg, task, state, backend } = fixture({ task: 'reverse', objective, optimizer: { name: 'adam', learning_rate: 1e30 } });
+    const before = Array.from((await backend.readState()).logits);
+    const out = await makeLane(cfg, { task, state, backend }).step();
+    expect(out.ok).toBe(false);
+    if (out.ok) return;
+    expect(out).toMatchObject({ step: 1, reason: 'diverged' });
+    expect(out.message).toBe(
+      'step 1: the loss or the logits overflowed (NaN/Inf, or a logit beyond ±1e+6): learning rate 1e+30 is probably too high; restored the last good state',
+    );
+    expect(Array.from((await backend.readState()).logits)).toEqual(before);
+  });
+
+  it('the limit is far from any sensible run: learning rate 1 for 300 steps never reaches it', async () => {
+    const { cfg, task, state, backend } = fixture({ task: 'reverse', objective: 'rft', optimizer: { name: 'adam', learning_rate: 1 } });
+    const lane = makeLane(cfg, { task, state, backend });
+    for (let i = 0; i < 300; i++) expect((await lane.step()).ok).toBe(true);
+    const peak = (await backend.readState()).logits.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+    expect(peak).toBeGreaterThan(1);
+    expect(peak).toBeLessThan(LOGIT_LIMIT / 1000);
   });
 });
 

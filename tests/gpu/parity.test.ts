@@ -182,6 +182,24 @@ describe.skipIf(!gpu).each(['tabular', 'autoregressive'] as const)('WebGPU vs CP
     compareStats(await backend.update(1, { objective: 'rft', samples, rewards }, config), await cpu.update(1, { objective: 'rft', samples, rewards }, config), 'foreign samples');
   });
 
+  it('an update that leaves finite logits beyond ±LOGIT_LIMIT is undone on both backends', async () => {
+    // Adam at learning rate 1e30: every touched logit moves by ~1e30, finite in float32 but overflowed.
+    const { config, task, state } = setup({ ...base, objective: 'rft', optimizer: { name: 'adam', learning_rate: 1e30 } });
+    await backend.writeState(state);
+    const cpu = new CpuBackend(state);
+    const samples = cpu.sampleSync(1, Stream.train, lanePrompts(config, task, 1), config.num_generations, config.seed);
+    const rewards = syntheticRewards(samples, state.shape.maxLen);
+    const cpuStats = await cpu.update(1, { objective: 'rft', samples, rewards }, config);
+    const gpuStats = await backend.update(1, { objective: 'rft', samples, rewards }, config);
+    expect(cpuStats.finite).toBe(false);
+    expect(gpuStats.finite).toBe(false);
+    expect(Array.from((await backend.readState()).logits)).toEqual(Array.from(state.logits));
+    // The same update at an ordinary learning rate goes through on both.
+    const ok = { ...config, optimizer: { ...config.optimizer, learning_rate: 0.1 } };
+    expect((await cpu.update(1, { objective: 'rft', samples, rewards }, ok)).finite).toBe(true);
+    expect((await backend.update(1, { objective: 'rft', samples, rewards }, ok)).finite).toBe(true);
+  });
+
   it('a diverging update reports finite: false and keeps the previous state, like the CPU', async () => {
     // Huge logits against a zero reference make the IPO margin ~1e37; the SGD step then overflows f32.
     const { config, task, state } = setup({ ...base, objective: 'dpo', dpo: { loss_type: 'ipo' }, optimizer: { name: 'sgd', learning_rate: 1e6, max_grad_norm: null } });
