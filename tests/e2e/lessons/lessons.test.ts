@@ -178,6 +178,10 @@ describe.skipIf(!HAVE_CHROMIUM)('lessons, keyboard only', () => {
       await tabTo(p, /^button: Lessons$/);
       await p.keyboard.press('Enter');
       await p.getByRole('listitem').filter({ hasText: 'Lesson 2: How RFT works' }).getByText('✓ completed').waitFor({ state: 'visible', timeout: 15_000 });
+      // Escape closes the panel and hands focus back to the Lessons button.
+      await p.keyboard.press('Escape');
+      await p.getByRole('complementary', { name: 'Lessons' }).waitFor({ state: 'detached' });
+      expect(await focused(p)).toBe('button: Lessons');
     } finally {
       await cpu.close();
     }
