@@ -194,13 +194,9 @@ export class JsGrader implements Grader {
     const { index, exact } = host.progress();
     host.terminate();
     this.slots[k] = null;
-    const at = a + index;
-    const sampleText =
-      index < 0
-        ? `sample ${a} or a later one (up to ${b - 1})`
-        : exact
-          ? `sample ${at}${excerpt(samples[at]?.output_text)}`
-          : `sample ${at} or a later one (up to ${b - 1})`;
+    const at = a + Math.max(0, index);
+    // Named exactly when the sandbox said so, or when no later sample is left to blame.
+    const sampleText = (index >= 0 && exact) || at === b - 1 ? `sample ${at}${excerpt(samples[at]?.output_text)}` : `sample ${at} or a later one (up to ${b - 1})`;
     const restarted = 'its worker was stopped and a new one will start on the next batch';
     if (outcome === 'timeout') return { fatal: `grader timed out on ${sampleText}: time limit ${this.options.timeoutMs} ms per batch; ${restarted}` };
     return { fatal: `grader ${outcome.message} on ${sampleText}; ${restarted}` };

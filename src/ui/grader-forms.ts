@@ -3,6 +3,7 @@
  * names) and the fields shown as a form. Specs are interpreted and validated
  * by src/graders in the worker; this file only knows how to edit them.
  */
+import type { Config } from '../engine/config.ts';
 import type { GraderSpec } from '../engine/task.ts';
 
 export interface GraderField {
@@ -105,6 +106,59 @@ export const GRADER_TEMPLATES: readonly GraderTemplate[] = [
 
 export function templateOf(spec: GraderSpec | null): GraderTemplate | null {
   return spec ? (GRADER_TEMPLATES.find((t) => t.type === spec.type) ?? null) : null;
+}
+
+/**
+ * A template's starting spec. Custom JavaScript starts from the student's last
+ * custom grader when there is one: switching templates must never lose code.
+ */
+export function templateStart(type: string, lastCustom: GraderSpec | null): GraderSpec | null {
+  if (type === 'js' && lastCustom?.type === 'js') return structuredClone(lastCustom);
+  const t = GRADER_TEMPLATES.find((x) => x.type === type);
+  return t ? structuredClone(t.initial) : null;
+}
+
+/**
+ * The default grader of each built-in task, by name. The worker only reports
+ * the grader in use, so once a run has its own grader the page would not know
+ * what "Task default" means; a unit test keeps this list equal to src/tasks
+ * (importing the tasks here would put their generators in the page's bundle).
+ */
+const BUILT_IN_DEFAULT_GRADERS: Readonly<Record<string, string>> = {
+  reverse: 'exact_match',
+  add: 'exact_match',
+  sort: 'exact_match',
+  'copy-upper': 'exact_match',
+  count: 'exact_match',
+  extract: 'exact_match',
+  palindrome: 'is_palindrome',
+  'add-contains': 'contains_answer',
+};
+
+/** The name of the grader a task uses when the run names none; null when unknown. */
+export function taskGraderName(task: Config['task']): string | null {
+  if (typeof task === 'string') return BUILT_IN_DEFAULT_GRADERS[task] ?? null;
+  // Imported data grades by exact match unless the task names a grader (src/data/custom-task.ts).
+  return task.grader ? String(task.grader.name ?? task.grader.type) : 'exact_match';
+}
+
+/** A bench result's sub-scores after its score: " · exact 0.000 · similar 0.667", or "" when there are none. */
+export function subScoreText(subScores: Record<string, number>): string {
+  return Object.entries(subScores)
+    .map(([name, v]) => ` · ${name} ${v.toFixed(3)}`)
+    .join('');
+}
+
+/**
+ * A grader's error about the bench's single answer, in the bench's words.
+ * Graders name the sample of a batch they failed on (`on sample 0 (output_text "…")`)
+ * and, after a timeout, how the batch's worker is replaced; neither means
+ * anything for the one answer typed into the bench.
+ */
+export function benchMessage(error: string): string {
+  return error
+    .replace(/ on sample 0\b(?: \(output_text "(?:[^"\\]|\\.)*"\))?/, ' on this answer')
+    .replace(/; its worker was stopped and a new one will start on the next batch$/, '');
 }
 
 /** A form field's text turned back into the value the spec holds. */
