@@ -13,13 +13,65 @@ Chart.register(LineController, LineElement, PointElement, LinearScale, Tooltip, 
 export type LiveChart = Chart<'line', Point[]>;
 
 /** Tick labels with at most three significant digits (a flat series otherwise shows "1.3862943611198920"). */
-export function formatTick(value: number | string): string {
-  const v = Number(value);
-  if (!Number.isFinite(v)) return String(value);
-  if (v === 0) return '0';
+function formatValue(v: number): string {
   const abs = Math.abs(v);
   if (abs >= 1e4 || abs < 1e-3) return v.toExponential(1);
   return String(Number(v.toPrecision(3)));
+}
+
+/** Decimals that write `x` exactly enough: the fewest from `from` on for which x·10^d is a whole number (capped). */
+function decimalsFor(x: number, from: number): number {
+  let d = Math.max(0, from);
+  while (d < from + 3 && Math.abs(x * 10 ** d - Math.round(x * 10 ** d)) > 1e-6 * Math.max(1, Math.abs(x * 10 ** d))) d++;
+  return d;
+}
+
+/**
+ * One formatter for a whole axis, chosen from its ticks: fixed decimals (or,
+ * for very large or very small values, exponents) with as many digits as
+ * the step between ticks needs, raised until neighbouring labels differ, so
+ * an axis never shows "1.39, 1.39, 1.38" nor mixes "2.0e+4" with "3000".
+ */
+export function axisFormat(values: readonly number[]): (v: number) => string {
+  const finite = [...new Set(values.filter(Number.isFinite))].sort((a, b) => a - b);
+  const maxAbs = Math.max(0, ...finite.map(Math.abs));
+  if (maxAbs === 0) return () => '0';
+  let step = maxAbs;
+  for (let i = 1; i < finite.length; i++) step = Math.min(step, finite[i] - finite[i - 1]);
+  const exponential = maxAbs >= 1e6 || maxAbs < 1e-3;
+  const magnitude = (x: number) => Math.floor(Math.log10(x));
+  // Exponential: mantissa digits of the largest value down to the step; fixed: decimals down to the step.
+  const stepMantissa = step / 10 ** magnitude(step);
+  let digits = exponential
+    ? Math.min(6, magnitude(maxAbs) - magnitude(step) + decimalsFor(stepMantissa, 0))
+    : Math.min(10, decimalsFor(step, -magnitude(step)));
+  const write = (v: number, d: number): string => {
+    if (v === 0) return '0';
+    const text = exponential ? v.toExponential(d) : v.toFixed(d);
+    // "-0.00" for a tiny negative tick reads as a different number from "0.00".
+    return Number(text) === 0 ? text.replace(/^-/, '') : text;
+  };
+  while (digits < 12 && new Set(finite.map((v) => write(v, digits))).size < finite.length) digits++;
+  return (v) => write(v, digits);
+}
+
+const axisFormats = new WeakMap<readonly { value: number }[], (v: number) => string>();
+
+/**
+ * Tick label callback for chart.js. Given the axis's ticks (chart.js passes
+ * them), every label of the axis shares one format (see `axisFormat`);
+ * alone, a value gets three significant digits.
+ */
+export function formatTick(value: number | string, _index?: number, ticks?: readonly { value: number }[]): string {
+  const v = Number(value);
+  if (!Number.isFinite(v)) return String(value);
+  if (ticks && ticks.length > 1) {
+    let format = axisFormats.get(ticks);
+    if (!format) axisFormats.set(ticks, (format = axisFormat(ticks.map((t) => t.value))));
+    return format(v);
+  }
+  if (v === 0) return '0';
+  return formatValue(v);
 }
 
 export function createLineChart(canvas: HTMLCanvasElement, spec: ChartSpec, xTitle: string): LiveChart {

@@ -83,3 +83,36 @@ export function histogram(values: readonly number[], bins: number, min = 0, max 
   }
   return counts;
 }
+
+/** The heatmap's one hue (Okabe–Ito blue), blended over the panel colour by probability. */
+const HEAT_HUE = [0x00, 0x72, 0xb2] as const;
+/** The panel colours the heatmap is drawn over (global.css --panel, light and dark). */
+export const HEAT_BASE = { light: [0xff, 0xff, 0xff], dark: [0x1d, 0x23, 0x2c] } as const;
+
+/** WCAG relative luminance of an sRGB colour given as 0–255 channels. */
+export function luminance(rgb: readonly number[]): number {
+  const [r, g, b] = rgb.map((c) => {
+    const s = c / 255;
+    return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+/** WCAG contrast ratio of two luminances (1 to 21). */
+export function contrastRatio(a: number, b: number): number {
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}
+
+const hex = (rgb: readonly number[]) => '#' + rgb.map((c) => c.toString(16).padStart(2, '0')).join('');
+
+/**
+ * A heatmap cell's opaque background for probability `p` over `theme`'s
+ * panel, and its text colour: black or white, whichever contrasts more with
+ * that background (never under 4.58:1, so every cell passes WCAG AA).
+ */
+export function heatColors(p: number, theme: keyof typeof HEAT_BASE): { background: string; text: string } {
+  const t = Math.min(1, Math.max(0, Number.isFinite(p) ? p : 0));
+  const bg = HEAT_BASE[theme].map((c, i) => Math.round(c + (HEAT_HUE[i] - c) * t));
+  const l = luminance(bg);
+  return { background: hex(bg), text: contrastRatio(l, 1) >= contrastRatio(l, 0) ? '#ffffff' : '#000000' };
+}

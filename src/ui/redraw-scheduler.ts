@@ -59,5 +59,11 @@ export class RedrawScheduler {
   }
 }
 
+/**
+ * Dispatched on a chart's `<figure>` to redraw it at once, visible or not
+ * (an export needs every chart up to date; off-screen charts skip redraws).
+ */
+export const CHART_REFRESH = 'chart-refresh';
+
 /** The page's one scheduler. */
 export const chartRedraws = new RedrawScheduler();

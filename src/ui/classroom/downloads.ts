@@ -3,6 +3,7 @@
  * `<a download>`, the object URL revoked once the click has been handled.
  */
 import { Chart } from 'chart.js';
+import { CHART_REFRESH } from '../redraw-scheduler.ts';
 
 export function downloadBlob(blob: Blob, fileName: string): void {
   const url = URL.createObjectURL(blob);
@@ -32,32 +33,103 @@ export function chartCanvases(root: ParentNode = document): { id: string; canvas
   return out;
 }
 
-/** Decodes a data: URL (what chart.js's `toBase64Image` returns) into a Blob. */
-function dataUrlToBlob(dataUrl: string): Blob {
-  const comma = dataUrl.indexOf(',');
-  const mime = /^data:([^;,]+)/.exec(dataUrl)?.[1] ?? 'application/octet-stream';
-  const bytes = Uint8Array.from(atob(dataUrl.slice(comma + 1)), (c) => c.charCodeAt(0));
-  return new Blob([bytes], { type: mime });
+interface LegendEntry {
+  label: string;
+  color: string;
+  dash: number[];
 }
 
 /**
- * A chart as PNG on a solid background: chart.js draws on a transparent
- * canvas, and dark axis text on transparency is unreadable in dark image
- * viewers and slides, so the chart's image is laid over the page's panel colour.
+ * A chart as a PNG that reads on its own: the chart's title and a legend
+ * (each line's name, colour and dash pattern) above the chart, on the page's
+ * solid panel colour (chart.js draws on a transparent canvas, and dark axis
+ * text on transparency is unreadable in dark image viewers and slides).
+ * The chart is redrawn first: an off-screen chart skips redraws and would
+ * otherwise export stale or empty.
  */
 export async function chartPng(canvas: HTMLCanvasElement): Promise<Blob> {
+  const figure = canvas.closest('figure');
+  figure?.dispatchEvent(new Event(CHART_REFRESH));
   const chart = Chart.getChart(canvas);
-  const image = chart ? chart.toBase64Image('image/png', 1) : canvas.toDataURL('image/png');
+  // At least twice the screen's resolution, so the image stays sharp on a slide; the screen's own is restored after.
+  const sharpen = !!chart && chart.currentDevicePixelRatio < EXPORT_PIXEL_RATIO;
+  if (sharpen) {
+    chart.options.devicePixelRatio = EXPORT_PIXEL_RATIO;
+    chart.resize();
+  }
+  try {
+    return await compose(canvas, figure, chart);
+  } finally {
+    if (sharpen) {
+      // Unset (chart.js then follows the screen again), as createLineChart leaves it.
+      (chart.options as { devicePixelRatio?: number }).devicePixelRatio = undefined;
+      chart.resize();
+    }
+  }
+}
+
+const EXPORT_PIXEL_RATIO = 2;
+
+function compose(canvas: HTMLCanvasElement, figure: HTMLElement | null, chart: Chart | undefined): Promise<Blob> {
+  const title = figure?.querySelector('figcaption strong')?.textContent?.trim() ?? '';
+  const legend: LegendEntry[] = (chart?.data.datasets ?? []).map((d) => ({
+    label: String(d.label ?? ''),
+    color: String(d.borderColor ?? '#000'),
+    dash: (d as { borderDash?: number[] }).borderDash ?? [],
+  }));
+  const style = getComputedStyle(figure ?? canvas);
+  const font = style.fontFamily || 'sans-serif';
+  const size = Number(Chart.defaults.font.size) || 12;
+  const scale = canvas.clientWidth > 0 ? canvas.width / canvas.clientWidth : 1;
+  // A hidden chart (covered results, a hidden panel) has no pixels: its title and legend still export.
+  const width = canvas.width / scale || 320;
+  const pad = size;
+  const rowHeight = size * 1.6;
+  const sample = size * 2.4;
+
   const out = document.createElement('canvas');
-  out.width = canvas.width;
-  out.height = canvas.height;
-  const ctx = out.getContext('2d');
-  if (!ctx) return dataUrlToBlob(image);
-  ctx.fillStyle = getComputedStyle(canvas).getPropertyValue('--panel').trim() || '#ffffff';
-  ctx.fillRect(0, 0, out.width, out.height);
-  const img = new Image();
-  img.src = image;
-  await img.decode();
-  ctx.drawImage(img, 0, 0);
-  return new Promise((resolve) => out.toBlob((b) => resolve(b ?? dataUrlToBlob(image)), 'image/png'));
+  let ctx = out.getContext('2d');
+  if (!ctx) return new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('no PNG'))), 'image/png'));
+  // Lay the legend out in rows that fit the chart's width.
+  ctx.font = `${size}px ${font}`;
+  const placed: { entry: LegendEntry; x: number; row: number }[] = [];
+  let x = pad;
+  let row = 0;
+  for (const entry of legend) {
+    const w = sample + size * 0.4 + ctx.measureText(entry.label).width;
+    if (x > pad && x + w > width + pad) {
+      x = pad;
+      row++;
+    }
+    placed.push({ entry, x, row });
+    x += w + size * 1.5;
+  }
+  const titleHeight = size * 1.9;
+  const header = pad + titleHeight + (legend.length ? (row + 1) * rowHeight : 0);
+  // A margin of `pad` all round: the chart's own canvas draws its axis labels right up to its edges.
+  out.width = Math.round((width + 2 * pad) * scale);
+  out.height = Math.round(canvas.height + (header + pad) * scale);
+  ctx = out.getContext('2d')!;
+  ctx.scale(scale, scale);
+  ctx.fillStyle = style.getPropertyValue('--panel').trim() || '#ffffff';
+  ctx.fillRect(0, 0, out.width / scale, out.height / scale);
+  ctx.fillStyle = style.color || '#1c2430';
+  ctx.textBaseline = 'middle';
+  ctx.font = `bold ${size * 1.3}px ${font}`;
+  ctx.fillText(title, pad, pad + titleHeight / 2);
+  ctx.font = `${size}px ${font}`;
+  ctx.lineWidth = 2.5;
+  for (const { entry, x, row } of placed) {
+    const y = pad + titleHeight + row * rowHeight + rowHeight / 2;
+    ctx.strokeStyle = entry.color;
+    ctx.setLineDash(entry.dash);
+    ctx.beginPath();
+    ctx.moveTo(x, y);
+    ctx.lineTo(x + sample, y);
+    ctx.stroke();
+    ctx.fillText(entry.label, x + sample + size * 0.4, y);
+  }
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  if (canvas.width && canvas.height) ctx.drawImage(canvas, Math.round(pad * scale), Math.round(header * scale));
+  return new Promise((resolve, reject) => out.toBlob((b) => (b ? resolve(b) : reject(new Error('the browser could not make a PNG'))), 'image/png'));
 }
