@@ -75,6 +75,10 @@ export function formatTick(value: number | string, _index?: number, ticks?: read
 }
 
 export function createLineChart(canvas: HTMLCanvasElement, spec: ChartSpec, xTitle: string): LiveChart {
+  // Axis text and grid from the page's theme (chart.js's fixed grey is faint on the dark theme).
+  const theme = getComputedStyle(canvas);
+  const text = theme.getPropertyValue('--muted').trim() || '#5a6270';
+  const grid = theme.getPropertyValue('--border').trim() || '#d5d9e0';
   const config: ChartConfiguration<'line', Point[]> = {
     type: 'line',
     data: {
@@ -92,6 +96,7 @@ export function createLineChart(canvas: HTMLCanvasElement, spec: ChartSpec, xTit
       })),
     },
     options: {
+      color: text,
       animation: false,
       parsing: false,
       normalized: true,
@@ -100,8 +105,8 @@ export function createLineChart(canvas: HTMLCanvasElement, spec: ChartSpec, xTit
       interaction: { mode: 'nearest', axis: 'x', intersect: false },
       scales: {
         // Fixed (zero) label rotation: chart.js then skips fitting rotated labels on every update.
-        x: { type: 'linear', title: { display: true, text: xTitle }, ticks: { maxTicksLimit: 6, minRotation: 0, maxRotation: 0, callback: formatTick } },
-        y: { type: 'linear', min: spec.yMin, max: spec.yMax, ticks: { maxTicksLimit: 5, callback: formatTick } },
+        x: { type: 'linear', title: { display: true, text: xTitle, color: text }, grid: { color: grid }, ticks: { color: text, maxTicksLimit: 6, minRotation: 0, maxRotation: 0, callback: formatTick } },
+        y: { type: 'linear', min: spec.yMin, max: spec.yMax, grid: { color: grid }, ticks: { color: text, maxTicksLimit: 5, callback: formatTick } },
       },
       plugins: {
         decimation: { enabled: true, algorithm: 'lttb', samples: 300, threshold: 400 },
