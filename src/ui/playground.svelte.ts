@@ -6,6 +6,7 @@
 import { listen, type TrainingClient } from '../worker/client.ts';
 import {
   LANE_IDS,
+  listPhrase,
   type BenchResult,
   type GraderCheck,
   type ImportedFile,
@@ -126,7 +127,8 @@ export class Playground {
       return;
     }
     this.configErrors = [];
-    this.pendingReset = r.needsReset.map(knobLabel);
+    // One phrase ("Task, Seed and Policy kind"): the notice prints the list as given.
+    this.pendingReset = r.needsReset.length ? [listPhrase(r.needsReset.map(knobLabel))] : [];
     if (r.run) {
       this.run = r.run;
       if (fresh) {
@@ -255,7 +257,7 @@ export class Playground {
 
   importFiles(files: ImportedFile[]): Promise<void> {
     return this.enqueue(async () => {
-      const r = await this.client.importData(files);
+      const r = await this.client.importData(files, this.definition ?? undefined);
       if (!r.ok) {
         this.importErrors = r.errors;
         return;
@@ -264,7 +266,12 @@ export class Playground {
       // Files add to an imported task; over a built-in task they start a new one (as the worker does).
       const kept = typeof this.definition?.config.task === 'string' ? [] : this.importedFiles.filter((f) => !files.some((n) => n.name === f.name));
       this.importedFiles = [...kept, ...files];
-      this.accept({ ok: true, needsReset: [], run: r.run }, true);
+      if (r.run) this.accept({ ok: true, needsReset: [], run: r.run }, true);
+      else {
+        // A run in progress keeps its data; the files apply on Reset, like a Task change.
+        this.definition = r.definition;
+        this.accept({ ok: true, needsReset: r.needsReset, run: null }, false);
+      }
       this.progress = await this.client.progress();
     });
   }

@@ -39,9 +39,11 @@ const under = (path: string, roots: readonly string[]) => roots.some((r) => path
 export function classifyChange(prev: Config, next: Config): ConfigChange {
   const changed = changedPaths(prev, next);
   // The grader object is compared whole: one template swap is one change, not a dozen leaf paths.
+  // Likewise an imported task's file names are one "task" change for the page to name.
+  const reset = changed.filter((p) => under(p, RESET_FIELDS)).map((p) => (under(p, ['task']) ? 'task' : p));
   return {
     changed,
-    reset: changed.filter((p) => under(p, RESET_FIELDS)),
+    reset: [...new Set(reset)],
     data: changed.some((p) => under(p, DATA_FIELDS)),
     grader: changed.some((p) => under(p, GRADER_FIELDS)),
   };

@@ -61,12 +61,17 @@ export interface LaneSnapshot {
 }
 
 export interface Progress {
-  /** Highest step completed by any enabled lane. */
+  /** Highest step completed by any enabled lane (by any lane when all are off). */
   step: number;
   steps: number;
+  /** 0 while paused. */
   stepsPerSecond: number;
   samplesPerSecond: number;
   playing: boolean;
+  /** Enabled lanes behind `step` (switched on late: they catch up before the run finishes), with their step. */
+  behind?: Partial<Record<LaneId, number>>;
+  /** Every enabled lane has completed `steps`: Play and Step do nothing until Steps is raised. */
+  finished?: boolean;
 }
 
 /** A lane that could not take its step: training pauses and the page explains it. */
@@ -143,7 +148,15 @@ export interface ImportedFile {
   text: string;
 }
 
-export type ImportResult = { ok: true; run: RunInfo } | { ok: false; errors: string[] };
+/**
+ * Before the first step an import rebuilds the run (`run`); during a run it
+ * waits for Reset like a Task change: `definition` is the run on the new
+ * files and `needsReset` the config paths that wait.
+ */
+export type ImportResult =
+  | { ok: true; run: RunInfo }
+  | { ok: true; run: null; definition: RunDefinition; needsReset: string[] }
+  | { ok: false; errors: string[] };
 
 /** One example of a step in the gradient anatomy view (lesson 2). */
 export interface AnatomyRow {
@@ -171,4 +184,15 @@ export interface StepAnatomyReport {
   /** What `weight` means for this objective, in words. */
   weightMeaning: string;
   rows: AnatomyRow[];
+}
+
+/** "1 prompt", "3 prompts": messages built from counts, shared by the worker and the page. */
+export function nounCount(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** "A", "A and B", "A, B and C" (duplicates dropped). */
+export function listPhrase(items: readonly string[]): string {
+  const unique = [...new Set(items)];
+  return unique.length <= 1 ? (unique[0] ?? '') : `${unique.slice(0, -1).join(', ')} and ${unique.at(-1)}`;
 }

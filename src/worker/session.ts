@@ -8,8 +8,10 @@ import { type Config, parseConfig } from '../engine/config.ts';
 import type { GraderSpec, Task } from '../engine/task.ts';
 import { exportTask } from '../data/export.ts';
 import { MetricBatcher, RateMeter } from './metric-batcher.ts';
+import { classifyChange } from './config-diff.ts';
 import {
   LANE_IDS,
+  listPhrase,
   type BenchResult,
   type GraderCheck,
   type ImportedFile,
@@ -46,6 +48,7 @@ export interface SessionDeps extends TrainerDeps {
 const SNAPSHOT_INTERVAL_MS = 100;
 /** Longest stretch of uninterrupted training before messages (Pause, knob changes) get a turn. */
 const YIELD_EVERY_MS = 8;
+export const ALL_LANES_OFF = 'All lanes are off: switch one on to train.';
 
 /** A macrotask turn without setTimeout's 4 ms clamp, so "max speed" is not capped at 250 steps/s. */
 function yieldToMessages(): Promise<void> {
@@ -79,6 +82,8 @@ export class TrainingSession {
   private lastSnapshot = -Infinity;
   /** Files the user imported; kept when switching to a built-in task so switching back loses nothing. */
   private imported: ImportedFileSet = {};
+  /** Files imported during a run: the run keeps its data, and these replace `imported` at the next Reset. */
+  private pendingImport: ImportedFileSet | null = null;
   private built = false;
 
   constructor(private readonly deps: SessionDeps) {
@@ -95,7 +100,8 @@ export class TrainingSession {
     const loaded = Object.values(this.imported).map((f) => f!.name);
     const missing = names.filter((n) => !loaded.includes(n!));
     if (!this.deps.loadImportedTask || missing.length > 0) {
-      throw new Error(`config.task names ${missing.join(', ') || 'files'} but they are not loaded here: import them with “Import JSONL files”`);
+      const one = missing.length === 1;
+      throw new Error(`config.task names ${listPhrase(missing.map(String)) || 'files'} but ${one ? 'it is' : 'they are'} not loaded here: import ${one ? 'it' : 'them'} with “Import JSONL files”`);
     }
     return this.deps.loadImportedTask(config, this.imported);
   }
@@ -126,12 +132,17 @@ export class TrainingSession {
     const next = def ? this.validate(def) : { ok: true as const, def: this.trainer.definition };
     if (!next.ok) return next;
     let run: RunInfo;
+    const previous = this.imported;
+    // Files imported during the run apply now.
+    if (this.pendingImport) this.imported = this.pendingImport;
     try {
       const files = typeof next.def.config.task === 'string' ? [] : Object.values(this.imported).map((f) => f!.name);
       run = await this.trainer.build(next.def, files);
     } catch (e) {
+      this.imported = previous;
       return { ok: false, errors: [(e as Error).message] };
     }
+    this.pendingImport = null;
     this.built = true;
     this.batcher.take();
     this.meter.reset();
@@ -145,6 +156,10 @@ export class TrainingSession {
     if (!next.ok) return next;
     try {
       const r = await this.trainer.update(next.def);
+      // Imported files waiting for Reset keep the notice up even when their names match the running ones.
+      if (this.pendingImport && typeof next.def.config.task !== 'string' && !r.needsReset.includes('task')) r.needsReset.unshift('task');
+      // Paused, no batch would tell the page that a lane switch or Steps changed "finished" or who is behind.
+      if (!this.playing && this.built) await this.flush(false);
       return { ok: true, ...r };
     } catch (e) {
       return { ok: false, errors: [(e as Error).message] };
@@ -163,17 +178,21 @@ export class TrainingSession {
   }
 
   /**
-   * Adds the user's JSONL files to the imported set and rebuilds the run on
-   * them. All or nothing: a bad file changes neither the files held nor the run.
+   * Adds the user's JSONL files to the imported set. Before the first step the
+   * run is rebuilt on them at once; during a run they wait for Reset, like a
+   * Task change, and the result says so (`needsReset`). `base` is the
+   * definition the page shows (default: the running one). All or nothing: a
+   * bad file changes neither the files held nor the run.
    */
-  async importData(files: ImportedFile[]): Promise<ImportResult> {
+  async importData(files: ImportedFile[], base?: RunDefinition): Promise<ImportResult> {
     if (!this.deps.addImportedFiles) return { ok: false, errors: ['importing data files is not available in this build'] };
-    const current = this.trainer.definition;
-    const previous = this.imported;
+    const checked = base ? this.validate(base) : { ok: true as const, def: this.trainer.definition };
+    if (!checked.ok) return checked;
+    const current = checked.def;
     let set: ImportedFileSet;
     try {
       // Files add to an imported task; over a built-in task they start a new one.
-      set = this.deps.addImportedFiles(typeof current.config.task === 'string' ? {} : previous, files);
+      set = this.deps.addImportedFiles(typeof current.config.task === 'string' ? {} : (this.pendingImport ?? this.imported), files);
     } catch (e) {
       return { ok: false, errors: String((e as Error).message).split('\n') };
     }
@@ -183,10 +202,24 @@ export class TrainingSession {
     if (set.dpo) task.dpo_file = set.dpo.name;
     if (set.rft) task.rft_file = set.rft.name;
     for (const [k, v] of Object.entries(keep)) if (v !== undefined) task[k] = v;
-    this.imported = set;
-    const r = await this.reset({ config: { ...current.config, task: task as Config['task'], num_prompts: null }, lanes: current.lanes });
+    const next = this.validate({ config: { ...current.config, task: task as Config['task'], num_prompts: null }, lanes: current.lanes });
+    if (!next.ok) return next;
+    const previous = this.pendingImport;
+    this.pendingImport = set;
+    if (this.built && this.trainer.started) {
+      // Rebuilding now would throw the training away without a word: check the data, then wait for Reset.
+      try {
+        this.deps.loadImportedTask?.(next.def.config, set);
+      } catch (e) {
+        this.pendingImport = previous;
+        return { ok: false, errors: [(e as Error).message] };
+      }
+      const reset = classifyChange(this.trainer.definition.config, next.def.config).reset.filter((p) => p !== 'task');
+      return { ok: true, run: null, definition: next.def, needsReset: ['task', ...reset] };
+    }
+    const r = await this.reset(next.def);
     if (!r.ok) {
-      this.imported = previous;
+      this.pendingImport = previous;
       return r;
     }
     return { ok: true, run: r.run! };
@@ -203,7 +236,13 @@ export class TrainingSession {
 
   play(): void {
     if (!this.built || this.playing) return;
+    if (!this.trainer.anyEnabled) {
+      this.notify(ALL_LANES_OFF);
+      return;
+    }
     this.playing = true;
+    // The rate is measured from now: a pause must not count as slow training.
+    this.meter.reset();
     this.loop = this.run();
   }
 
@@ -211,10 +250,10 @@ export class TrainingSession {
     await this.stopLoop();
   }
 
-  /** One lockstep step (when paused), shown at once. */
+  /** One lockstep step (when paused), shown at once; never past the run's end. */
   async stepOnce(): Promise<void> {
     await this.stopLoop();
-    if (!this.built) return;
+    if (!this.canStep()) return;
     await this.advance();
     await this.flush(true);
   }
@@ -222,7 +261,7 @@ export class TrainingSession {
   /** Like stepOnce, and explains the step: each lane's examples, their weights and which token probabilities moved. */
   async explainStep(): Promise<Partial<Record<LaneId, StepAnatomyReport>>> {
     await this.stopLoop();
-    if (!this.built) return {};
+    if (!this.canStep()) return {};
     const before = await this.trainer.readPolicies();
     await this.advance();
     const anatomy = await this.trainer.explainLastStep(before);
@@ -250,8 +289,28 @@ export class TrainingSession {
   }
 
   progress(): Progress {
-    const rates = this.meter.rates();
-    return { step: this.built ? this.trainer.step : 0, steps: this.built ? this.trainer.definition.config.steps : 0, ...rates, playing: this.playing };
+    // Paused, nothing trains: the last rate would be stale.
+    const rates = this.playing ? this.meter.rates() : { stepsPerSecond: 0, samplesPerSecond: 0 };
+    const progress: Progress = { step: this.built ? this.trainer.step : 0, steps: this.built ? this.trainer.definition.config.steps : 0, ...rates, playing: this.playing };
+    if (!this.built) return progress;
+    const behind = this.trainer.behind();
+    if (Object.keys(behind).length) progress.behind = behind;
+    if (this.trainer.finished) progress.finished = true;
+    return progress;
+  }
+
+  /** Whether a step may be taken now; when not, the page is told why (all lanes off, or the run is finished). */
+  private canStep(): boolean {
+    if (!this.built) return false;
+    if (!this.trainer.anyEnabled) {
+      this.notify(ALL_LANES_OFF);
+      return false;
+    }
+    if (this.trainer.finished) {
+      this.listener({ type: 'finished', progress: this.progress() });
+      return false;
+    }
+    return true;
   }
 
   private async stopLoop(): Promise<void> {
@@ -283,7 +342,14 @@ export class TrainingSession {
     let nextDue = this.now();
     let lastYield = this.now();
     while (this.playing) {
-      if (this.trainer.step >= this.trainer.definition.config.steps) {
+      if (!this.trainer.anyEnabled) {
+        // Switched off mid-run: stop rather than spin at "30 steps/s" while nothing trains.
+        this.playing = false;
+        await this.flush(true);
+        this.notify(ALL_LANES_OFF);
+        return;
+      }
+      if (this.trainer.finished) {
         this.playing = false;
         await this.flush(true);
         this.listener({ type: 'finished', progress: this.progress() });

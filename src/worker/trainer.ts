@@ -51,6 +51,8 @@ export class Trainer {
   private badge = '';
   private backendKind: 'cpu' | 'webgpu' = 'cpu';
   private laneNotes: Partial<Record<LaneId, string>> = {};
+  /** Lanes that were asked for but are off because the task has no data for them: they come back when the data does. */
+  private autoOff = new Set<LaneId>();
   private importedFiles: string[] = [];
 
   constructor(private readonly deps: TrainerDeps) {}
@@ -59,27 +61,49 @@ export class Trainer {
     return this.def;
   }
 
-  /** Highest step completed by an enabled lane. */
+  /** Highest step completed by an enabled lane (by any lane when all are off, so the counter does not drop to 0). */
   get step(): number {
-    let s = 0;
-    for (const slot of this.enabledSlots()) s = Math.max(s, slot.lane.completed);
-    return s;
+    const enabled = [...this.enabledSlots()];
+    return Math.max(0, ...(enabled.length ? enabled : [...this.slots.values()]).map((s) => s.lane.completed));
+  }
+
+  /** Whether any lane has taken a step: the run is in progress and rebuilding it would lose training. */
+  get started(): boolean {
+    return [...this.slots.values()].some((s) => s.lane.completed > 0);
+  }
+
+  get anyEnabled(): boolean {
+    return LANE_IDS.some((id) => this.def?.lanes[id]);
+  }
+
+  /**
+   * The run is finished when every enabled lane has completed `steps`. A lane
+   * switched on late continues from its own step, alone once the others are
+   * done, so all lanes end the run with the same number of steps.
+   */
+  get finished(): boolean {
+    const enabled = [...this.enabledSlots()];
+    return enabled.length > 0 && enabled.every((s) => s.lane.completed >= this.def.config.steps);
+  }
+
+  /** Enabled lanes behind the leader, with their step (a lane switched on late, catching up). */
+  behind(): Partial<Record<LaneId, number>> {
+    const out: Partial<Record<LaneId, number>> = {};
+    const lead = this.step;
+    for (const slot of this.enabledSlots()) if (slot.lane.completed < lead) out[slot.id] = slot.lane.completed;
+    return out;
   }
 
   /** Builds every lane afresh from the definition (Reset). Throws readable errors for a bad task or grader. */
   async build(def: RunDefinition, importedFiles: string[] = []): Promise<RunInfo> {
     const task = this.deps.loadTask(def.config);
     const start = initialState(def.config, task);
-    // A lane whose objective has no data in this task (e.g. SFT without demonstrations) is switched off, with the reason shown.
-    const laneNotes: Partial<Record<LaneId, string>> = {};
-    const lanes = { ...def.lanes };
-    for (const id of LANE_IDS) {
-      const problem = this.deps.objectiveProblem?.({ ...def.config, objective: id }, task) ?? null;
-      if (problem) {
-        laneNotes[id] = problem;
-        lanes[id] = false;
-      }
-    }
+    // The page sends back the lanes this run reported, where a lane without data reads "off"; that lane was
+    // switched off here, not by the user, so it is asked for again. Other lane sets (a lesson's preset) are taken as they are.
+    const echo = this.def !== undefined && LANE_IDS.every((id) => def.lanes[id] === this.def.lanes[id]);
+    const wanted = { ...def.lanes };
+    if (echo) for (const id of this.autoOff) wanted[id] = true;
+    const { lanes, notes: laneNotes, autoOff } = this.switchForData(wanted, def.config, task);
     const slots = new Map<LaneId, LaneSlot>();
     // Every lane starts from a copy of the same initial policy, so differences come from the objective alone.
     // Backends are created together: a GPU device and its pipelines take a while each.
@@ -108,6 +132,7 @@ export class Trainer {
     this.slots = slots;
     this.def = { config: structuredClone(def.config), lanes };
     this.laneNotes = laneNotes;
+    this.autoOff = autoOff;
     this.importedFiles = importedFiles;
     this.task = task;
     this.vocab = new Vocabulary(task.alphabet);
@@ -170,12 +195,32 @@ export class Trainer {
         if (grader) slot.lane.setGrader(grader);
       }
     }
+    // Which lanes have data is settled at build: a lane without data switched on live would disagree with the page's switch.
     this.def = { config: structuredClone(next.config), lanes: this.allowedLanes(next.lanes) };
     this.task = task;
     return { needsReset: [], run: change.data || change.grader ? this.info() : null };
   }
 
-  /** The requested lane switches, minus lanes that have no data to learn from. */
+  /**
+   * Switches off the lanes whose objective has no data in this task (e.g. SFT
+   * without demonstrations), with the reason shown; `autoOff` remembers which
+   * of them were wanted on.
+   */
+  private switchForData(wanted: RunDefinition['lanes'], config: Config, task: Task) {
+    const lanes = { ...wanted };
+    const notes: Partial<Record<LaneId, string>> = {};
+    const autoOff = new Set<LaneId>();
+    for (const id of LANE_IDS) {
+      const problem = this.deps.objectiveProblem?.({ ...config, objective: id }, task) ?? null;
+      if (!problem) continue;
+      notes[id] = problem;
+      if (lanes[id]) autoOff.add(id);
+      lanes[id] = false;
+    }
+    return { lanes, notes, autoOff };
+  }
+
+  /** The requested lane switches, minus lanes that have no data to learn from (their switches are disabled on the page). */
   private allowedLanes(lanes: RunDefinition['lanes']): RunDefinition['lanes'] {
     const out = { ...lanes };
     for (const id of LANE_IDS) if (this.laneNotes[id]) out[id] = false;
@@ -186,10 +231,13 @@ export class Trainer {
     for (const id of LANE_IDS) if (this.def.lanes[id]) yield this.slots.get(id)!;
   }
 
-  /** One step of every enabled lane. A lane that fails keeps its policy; the others' steps stand. */
+  /**
+   * One step of every enabled lane that has not reached `steps` (so a lane
+   * switched on late catches up). A lane that fails keeps its policy; the others' steps stand.
+   */
   async stepAll(): Promise<LockstepResult> {
     const result: LockstepResult = { records: {}, samples: 0, failure: null };
-    const slots = [...this.enabledSlots()];
+    const slots = [...this.enabledSlots()].filter((s) => s.lane.completed < this.def.config.steps);
     const outcomes = await Promise.all(
       slots.map(async (slot) => {
         try {

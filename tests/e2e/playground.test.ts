@@ -91,10 +91,19 @@ describe.skipIf(!HAVE_CHROMIUM).each([
     await page.waitForTimeout(400);
     expect(await step()).toBe(paused);
     await page.getByRole('button', { name: 'Play' }).waitFor({ state: 'visible', timeout: 15_000 });
+    // The run is finished: Step does not pass the end, it says so.
+    await page.getByRole('button', { name: 'Step' }).click();
+    await page.getByText(/Finished 300 steps/).waitFor({ state: 'visible', timeout: 15_000 });
+    expect(await step()).toBe(paused);
+    // Raising Steps lets Step go on.
+    const stepsBox = page.getByLabel('Steps', { exact: true });
+    await stepsBox.fill('400');
+    await stepsBox.press('Enter');
+    await page.waitForFunction(() => window.__rftPlayground.progress().steps === 400);
     await page.getByRole('button', { name: 'Step' }).click();
     await page.waitForFunction((s) => window.__rftPlayground.progress().step === s + 1, paused);
     expect((await page.evaluate(() => window.__rftPlayground.metrics())).rft.at(-1)!.step).toBe(paused + 1);
-    await page.getByRole('button', { name: 'Reset' }).click();
+    await page.getByRole('button', { name: 'Reset', exact: true }).click();
     await page.waitForFunction(() => window.__rftPlayground.progress().step === 0);
     expect((await page.evaluate(() => window.__rftPlayground.chartData('reward')))!.every((d) => d.points.length === 0)).toBe(true);
     expect(await page.getByTestId('step-counter').textContent()).toBe('0');
@@ -119,7 +128,7 @@ describe.skipIf(!HAVE_CHROMIUM).each([
     // A shape change waits for Reset and says so.
     await page.getByLabel('Policy kind').selectOption('autoregressive');
     await page.getByText(/Policy kind needs a reset/).waitFor({ state: 'visible', timeout: 15_000 });
-    await page.getByRole('button', { name: 'Reset' }).click();
+    await page.getByRole('button', { name: 'Reset', exact: true }).click();
     await page.waitForFunction(() => window.__rftPlayground.progress().step === 0);
     await expect(page.getByText(/needs a reset/).count()).resolves.toBe(0);
   });
@@ -201,6 +210,9 @@ describe.skipIf(!HAVE_CHROMIUM).each([
       return dt;
     }, lines);
     await page.getByRole('group', { name: 'Drop JSONL files here' }).dispatchEvent('drop', { dataTransfer: transfer });
+    // A run in progress keeps its data: the files wait for Reset, and the page says so.
+    await page.getByText(/Task needs a reset/).waitFor({ timeout: 10_000 });
+    await page.getByRole('button', { name: 'Reset', exact: true }).click();
     await page.getByText('Training on: mine.jsonl').waitFor({ timeout: 10_000 });
     expect(await page.getByRole('radiogroup', { name: 'Prompts' }).getByRole('radio').allTextContents()).toEqual(['ab', 'ba', 'aab', 'abb']);
     // No preference pairs in an SFT file: the DPO lane is switched off and says why.

@@ -55,7 +55,7 @@ describe('session with the page wiring', () => {
     const lines = ['ab', 'ba', 'aab', 'bba'].map((p) => sftLine(p, [...p].reverse().join(''))).join('\n');
     const r = await s.importData([{ name: 'mine.jsonl', text: lines }]);
     expect(r.ok).toBe(true);
-    if (!r.ok) return;
+    if (!r.ok || !r.run) throw new Error('at step 0 an import applies at once');
     expect(r.run.prompts).toEqual(['ab', 'ba', 'aab', 'bba']);
     expect(r.run.importedFiles).toEqual(['mine.jsonl']);
     expect(r.run.definition.config.task).toEqual({ sft_file: 'mine.jsonl' });

@@ -6,6 +6,7 @@ import { Vocabulary } from '../../src/engine/task.ts';
 import { changedPaths, classifyChange } from '../../src/worker/config-diff.ts';
 import { MetricBatcher, RateMeter } from '../../src/worker/metric-batcher.ts';
 import { answerLogProb, greedyAnswer } from '../../src/worker/policy-view.ts';
+import { listPhrase, nounCount } from '../../src/worker/protocol.ts';
 
 describe('classifyChange', () => {
   const base = defaultConfig();
@@ -156,5 +157,22 @@ describe('backend badge', async () => {
     expect(await webgpuUnavailableReason({ requestAdapter: async () => Promise.reject(new Error('blocked')) } as unknown as GPU)).toBe(
       'WebGPU adapter request failed: blocked',
     );
+  });
+});
+
+describe('wording', () => {
+  it('lists with "and" and counts with the right plural', () => {
+    expect(listPhrase([])).toBe('');
+    expect(listPhrase(['Task'])).toBe('Task');
+    expect(listPhrase(['Task', 'Seed'])).toBe('Task and Seed');
+    expect(listPhrase(['Task', 'Policy kind', 'Seed', 'Task'])).toBe('Task, Policy kind and Seed');
+    expect(nounCount(1, 'preference pair')).toBe('1 preference pair');
+    expect(nounCount(0, 'demonstration')).toBe('0 demonstrations');
+    expect(nounCount(32, 'candidate')).toBe('32 candidates');
+  });
+  it('an imported task’s file changes are one "task" change', () => {
+    const a = loadConfig({ task: { sft_file: 'a.jsonl' } });
+    const b = loadConfig({ task: { sft_file: 'b.jsonl', dpo_file: 'd.jsonl' }, seed: 2 });
+    expect(classifyChange(a, b).reset.sort()).toEqual(['seed', 'task']);
   });
 });
