@@ -230,15 +230,16 @@ function describeTask(s: Summary): string {
   const withDemos = new Set(s.demos.map((d) => d.prompt)).size;
   const withPairs = new Set(s.pairs.map((p) => p.prompt)).size;
   const P = s.items.length;
-  parts.push(`Custom task: ${P} prompt${P === 1 ? '' : 's'}.`);
+  const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+  parts.push(`Custom task: ${count(P, 'prompt')}.`);
   if (s.files.rft) parts.push(`RFT prompts from ${s.files.rft.name}.`);
-  if (s.files.sft) parts.push(`${s.demos.length} demonstrations for ${withDemos} prompts from ${s.files.sft.name}.`);
-  if (s.files.dpo) parts.push(`${s.pairs.length} preference pairs for ${withPairs} prompts from ${s.files.dpo.name}.`);
+  if (s.files.sft) parts.push(`${count(s.demos.length, 'demonstration')} for ${count(withDemos, 'prompt')} from ${s.files.sft.name}.`);
+  if (s.files.dpo) parts.push(`${count(s.pairs.length, 'preference pair')} for ${count(withPairs, 'prompt')} from ${s.files.dpo.name}.`);
   if (s.demos.length === 0) parts.push('No demonstrations: SFT needs an SFT file.');
-  else if (withDemos < P) parts.push(`${P - withDemos} prompts have no demonstration: SFT does not train on them, but they are sampled and graded.`);
+  else if (withDemos < P) parts.push(`${count(P - withDemos, 'prompt has', 'prompts have')} no demonstration: SFT does not train on them, but they are sampled and graded.`);
   if (s.pairs.length === 0) parts.push('No preference pairs: DPO needs a DPO file, or dpo.pairs "online".');
-  else if (withPairs < P) parts.push(`${P - withPairs} prompts have no preference pair: offline DPO does not train on them.`);
-  if (s.dropped > 0) parts.push(`num_prompts kept the first ${P}; ${s.dropped} more prompts in the files are not used.`);
+  else if (withPairs < P) parts.push(`${count(P - withPairs, 'prompt has', 'prompts have')} no preference pair: offline DPO does not train on them.`);
+  if (s.dropped > 0) parts.push(`num_prompts kept the first ${P}; ${count(s.dropped, 'more prompt in the files is', 'more prompts in the files are')} not used.`);
   if (s.corrupted.wanted > 0) {
     parts.push(`demo_error_rate replaced ${s.corrupted.done} of ${s.demos.length} demonstrations with wrong answers` + (s.corrupted.done < s.corrupted.wanted ? ` (${s.corrupted.wanted} asked; the others had no plausible wrong answer).` : '.'));
   }

@@ -118,30 +118,6 @@ export function templateStart(type: string, lastCustom: GraderSpec | null): Grad
   return t ? structuredClone(t.initial) : null;
 }
 
-/**
- * The default grader of each built-in task, by name. The worker only reports
- * the grader in use, so once a run has its own grader the page would not know
- * what "Task default" means; a unit test keeps this list equal to src/tasks
- * (importing the tasks here would put their generators in the page's bundle).
- */
-const BUILT_IN_DEFAULT_GRADERS: Readonly<Record<string, string>> = {
-  reverse: 'exact_match',
-  add: 'exact_match',
-  sort: 'exact_match',
-  'copy-upper': 'exact_match',
-  count: 'exact_match',
-  extract: 'exact_match',
-  palindrome: 'is_palindrome',
-  'add-contains': 'contains_answer',
-};
-
-/** The name of the grader a task uses when the run names none; null when unknown. */
-export function taskGraderName(task: Config['task']): string | null {
-  if (typeof task === 'string') return BUILT_IN_DEFAULT_GRADERS[task] ?? null;
-  // Imported data grades by exact match unless the task names a grader (src/data/custom-task.ts).
-  return task.grader ? String(task.grader.name ?? task.grader.type) : 'exact_match';
-}
-
 /** A bench result's sub-scores after its score: " · exact 0.000 · similar 0.667", or "" when there are none. */
 export function subScoreText(subScores: Record<string, number>): string {
   return Object.entries(subScores)

@@ -7,6 +7,7 @@ import { listen, type TrainingClient } from '../worker/client.ts';
 import {
   LANE_IDS,
   listPhrase,
+  nounCount,
   type BenchResult,
   type GraderCheck,
   type ImportedFile,
@@ -113,7 +114,7 @@ export class Playground {
     } else if (e.type === 'failure') {
       this.banner = { kind: 'error', text: describeFailure(e.failure) };
     } else if (e.type === 'finished') {
-      this.banner = { kind: 'info', text: `Finished ${e.progress.steps} steps. Raise “Steps” to keep training.` };
+      this.banner = { kind: 'info', text: `Finished ${nounCount(e.progress.steps, 'step')}. Raise “Steps” to keep training.` };
     } else {
       this.banner = { kind: 'info', text: e.message };
       return;

@@ -111,7 +111,10 @@ export interface RunInfo {
   maxLen: number;
   demos: { prompt: string; answer: string }[];
   pairs: { prompt: string; chosen: string; rejected: string }[];
+  /** The grader in use: the run's own, else the task's. */
   graderName: string;
+  /** The task's own grader, what "Task default" means. */
+  taskGraderName: string;
   /** "WebGPU (adapter)" or "CPU — reason". */
   backendBadge: string;
   backendKind: 'cpu' | 'webgpu';

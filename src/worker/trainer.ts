@@ -8,7 +8,7 @@ import type { Config } from '../engine/config.ts';
 import type { Lane, StepView } from '../engine/lane.ts';
 import { cloneState, positionMarginals, type PolicyState } from '../engine/policy.ts';
 import { initialState, makeLane } from '../engine/setup.ts';
-import { type Task, Vocabulary } from '../engine/task.ts';
+import { type GraderSpec, type Task, Vocabulary } from '../engine/task.ts';
 import type { Grader } from '../graders/types.ts';
 import { classifyChange } from './config-diff.ts';
 import { answerLogProb, greedyAnswer } from './policy-view.ts';
@@ -154,7 +154,8 @@ export class Trainer {
       maxLen,
       demos: task.demos.map((d) => ({ prompt: prompts[d.prompt], answer: d.answer })),
       pairs: task.pairs.map((p) => ({ prompt: prompts[p.prompt], chosen: p.chosen, rejected: p.rejected })),
-      graderName: String((this.def.config.grader ?? task.grader).name ?? (this.def.config.grader ?? task.grader).type),
+      graderName: graderLabel(this.def.config.grader ?? task.grader),
+      taskGraderName: graderLabel(task.grader),
       backendBadge: this.badge,
       backendKind: this.backendKind,
       laneNotes: { ...this.laneNotes },
@@ -361,4 +362,9 @@ export function stepCost(id: LaneId, config: Config, view: StepView): { samples:
     return { samples: 2 * pairs, labelled: config.dpo.pairs === 'online' ? new Set(view.promptOf).size : pairs };
   }
   return { samples: view.texts.length, labelled: new Set(view.promptOf).size };
+}
+
+/** How a grader is named on the page: its name, else its type. */
+function graderLabel(spec: GraderSpec): string {
+  return String(spec.name ?? spec.type);
 }

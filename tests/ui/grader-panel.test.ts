@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createGrader, type Grader } from '../../src/graders/index.ts';
 import { TASK_SOURCES } from '../../src/tasks/index.ts';
-import { benchMessage, DEFAULT_JS_SOURCE, subScoreText, taskGraderName, templateStart } from '../../src/ui/grader-forms.ts';
+import { benchMessage, DEFAULT_JS_SOURCE, subScoreText, templateStart } from '../../src/ui/grader-forms.ts';
 
 // Sandboxes whose progress reports are throttled, as in a browser without shared memory: the pool
 // never learns exactly which sample hung.
@@ -30,18 +30,6 @@ describe('custom grader source across template switches', () => {
     expect(templateStart('regex', custom)).toMatchObject({ type: 'regex' });
     // "" is the task's own grader.
     expect(templateStart('', custom)).toBeNull();
-  });
-});
-
-describe('the "Task default" option', () => {
-  it('names every built-in task’s own grader', () => {
-    for (const t of TASK_SOURCES) expect(taskGraderName(t.id), t.id).toBe(t.grader.name ?? t.grader.type);
-  });
-  it('names an imported task’s grader, exact match when it has none', () => {
-    expect(taskGraderName({ rft_file: 'p.jsonl' })).toBe('exact_match');
-    expect(taskGraderName({ rft_file: 'p.jsonl', grader: { type: 'text_similarity', name: 'close' } })).toBe('close');
-    expect(taskGraderName({ rft_file: 'p.jsonl', grader: { type: 'regex' } })).toBe('regex');
-    expect(taskGraderName('no-such-task')).toBeNull();
   });
 });
 

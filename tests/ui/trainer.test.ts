@@ -184,6 +184,15 @@ describe('Trainer', () => {
     }
   });
 
+  it('reports the grader in use and, separately, the task’s own (what "Task default" means)', async () => {
+    const t = new Trainer(deps());
+    expect(await t.build(def({ task: 'palindrome' }))).toMatchObject({ graderName: 'is_palindrome', taskGraderName: 'is_palindrome' });
+    const custom = await t.build(def({ task: 'palindrome', grader: { type: 'js', name: 'mine', source: 'function grade() { return 1; }' } }));
+    expect(custom).toMatchObject({ graderName: 'mine', taskGraderName: 'is_palindrome' });
+    const unnamed = await t.build(def({ task: 'reverse', grader: { type: 'regex', pattern: 'a' } }));
+    expect(unnamed).toMatchObject({ graderName: 'regex', taskGraderName: 'exact_match' });
+  });
+
   it('the test bench grades one answer with the current grader', async () => {
     const t = new Trainer(deps());
     const info = await t.build(def());
