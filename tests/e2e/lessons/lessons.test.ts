@@ -131,7 +131,8 @@ describe.skipIf(!HAVE_CHROMIUM)('lessons, keyboard only', () => {
       // The preset reconfigures the playground: only the RFT lane, 32 answers per prompt, 8 prompts.
       await tabTo(p, /^button: Load preset: RFT on reverse, step by step$/);
       await p.keyboard.press('Enter');
-      await p.waitForFunction(() => window.__rftPlayground.definition()?.config.num_generations === 32);
+      // Wait on what the preset changes (num_generations 32 is also the default, so it cannot tell).
+      await p.waitForFunction(() => window.__rftPlayground.definition()?.lanes.dpo === false);
       const def = await p.evaluate(() => window.__rftPlayground.definition()!);
       expect(def.lanes).toEqual({ rft: true, dpo: false, sft: false });
       expect(def.config).toMatchObject({ task: 'reverse', seed: 0, steps: 300, batch_prompts: 8, num_generations: 32 });
