@@ -77,8 +77,9 @@ export function logToSlider(value: number, min: number, max: number): number {
 }
 export function sliderToLog(position: number, min: number, max: number): number {
   const v = 10 ** (Math.log10(min) + (position / LOG_SLIDER_STEPS) * (Math.log10(max) - Math.log10(min)));
-  // Two significant digits: 0.1, not 0.10000000149.
-  return Number(v.toPrecision(2));
+  // Three significant digits: 0.1, not 0.10000000149. Two would map neighbouring slider
+  // positions (1.2 % apart) to one value, so the thumb would move while the value stays.
+  return Number(v.toPrecision(3));
 }
 
 /** Knob label for a config path (for "needs a reset" messages). */

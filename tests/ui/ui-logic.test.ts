@@ -84,6 +84,14 @@ describe('knobs', () => {
     expect(sliderToLog(1000, 1e-3, 100)).toBe(100);
     expect(sliderToLog(logToSlider(0.1, 1e-3, 100), 1e-3, 100)).toBe(0.1);
     expect(logToSlider(1e38, 1e-3, 100)).toBe(1000);
+    // Every slider position shows its own value, and that value puts the thumb back where it was.
+    let previous = 0;
+    for (let position = 0; position <= 1000; position++) {
+      const v = sliderToLog(position, 1e-3, 100);
+      expect(v).toBeGreaterThan(previous);
+      expect(logToSlider(v, 1e-3, 100)).toBe(position);
+      previous = v;
+    }
   });
 });
 
