@@ -3,7 +3,6 @@
  * names) and the fields shown as a form. Specs are interpreted and validated
  * by src/graders in the worker; this file only knows how to edit them.
  */
-import type { Config } from '../engine/config.ts';
 import type { GraderSpec } from '../engine/task.ts';
 
 export interface GraderField {
