@@ -6,7 +6,7 @@
 
 struct Params {
   count: u32,
-  // 0 sigmoid, 1 ipo, 2 hinge, 3 robust
+  // 0 sigmoid, 1 ipo, 2 hinge, 3 robust, 4 cdpo
   loss_type: u32,
   beta: f32,
   label_smoothing: f32,
@@ -73,12 +73,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     return;
   }
   let ipo = params.loss_type == 1u;
-  // IPO compares per-token means (as TRL does); the others compare sums.
+  // IPO compares per-token means of the log-ratios (as TRL does); the others compare sums.
+  // The logged rewards and log-probs are sums for every loss type, as in TRL.
   let norm_c = select(1.0, 1.0 / f32(batch[seq_count() + k]), ipo);
   let norm_r = select(1.0, 1.0 / f32(batch[seq_count() + K + k]), ipo);
-  let c = sequence_logps(k) * norm_c;
-  let r = sequence_logps(K + k) * norm_r;
-  let h = c.y - r.y;
+  let c = sequence_logps(k);
+  let r = sequence_logps(K + k);
+  let h = c.y * norm_c - r.y * norm_r;
   let beta = params.beta;
   let ls = params.label_smoothing;
   let x = beta * h;
@@ -86,6 +87,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var dldh = 0.0;
   switch (params.loss_type) {
     case 0u: {
+      loss = softplus(-x);
+      dldh = -beta * sigmoid(-x);
+    }
+    case 4u: {
       loss = (1.0 - ls) * softplus(-x) + ls * softplus(x);
       dldh = beta * (-(1.0 - ls) * sigmoid(-x) + ls * sigmoid(x));
     }

@@ -91,13 +91,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       token_loss += params.beta * exp_minus_1_minus_x(q); // k3 estimator of KL(π ‖ π_ref): e^q - q - 1
       u -= w * params.beta * expm1_(q); // w β (1 - e^q)
     }
+    var token_term = w * token_loss;
     var ent_weight = 0.0;
     if (params.entropy_coef > 0.0) {
-      token_loss -= params.entropy_coef * st.w;
-      ent_weight = w * params.entropy_coef;
+      // TRL's entropy bonus is the mean entropy over every answer token, whatever loss_type averages the policy term.
+      ent_weight = params.entropy_coef / params.token_count;
+      token_term -= ent_weight * st.w;
     }
     visit_grad[v] = vec2<f32>(u, ent_weight);
-    answer_terms += vec4<f32>(w * token_loss, select(0.0, 1.0, clipped), ref_row.z, st.w);
+    answer_terms += vec4<f32>(token_term, select(0.0, 1.0, clipped), ref_row.z, st.w);
   }
   terms[n] = answer_terms;
 }

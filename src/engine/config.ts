@@ -24,6 +24,8 @@ export const taskFilesSchema = z.strictObject({
   rft_file: z.optional(z.string()),
   grader: z.optional(graderSpec),
   max_len: z.optional(positiveInt(32)),
+  /** The characters answers are written with, in token order; default: from the files (src/data/custom-task.ts). */
+  alphabet: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
 });
 
 export const configSchema = z
@@ -94,7 +96,8 @@ export const configSchema = z
     ),
     dpo: z.prefault(
       z.strictObject({
-        loss_type: withDefault(z.enum(['sigmoid', 'ipo', 'hinge', 'robust']), 'sigmoid'),
+        /** TRL's loss_type names; cdpo (sigmoid with label smoothing) is not in TRL 1.10, hence its own name. */
+        loss_type: withDefault(z.enum(['sigmoid', 'cdpo', 'ipo', 'hinge', 'robust']), 'sigmoid'),
         beta: withDefault(num(z.gt(0), z.lte(100)), 0.1),
         label_smoothing: withDefault(num(z.gte(0), z.lt(0.5)), 0),
         /** "offline": the task's preference pairs. "online": sample, grade, best vs worst. */
@@ -117,6 +120,15 @@ export const configSchema = z
           code: 'custom',
           path: ['num_generations'],
           message: 'needs at least 2 candidates per prompt to compare them (grpo, rloo and online DPO pairs compare within a group)',
+        });
+      }
+      if (c.objective === 'dpo' && c.dpo.loss_type === 'sigmoid' && c.dpo.label_smoothing > 0) {
+        // Before cdpo had its own name, sigmoid with label smoothing meant cDPO; TRL's sigmoid ignores it.
+        // Refusing keeps an old config from silently changing meaning.
+        ctx.addIssue({
+          code: 'custom',
+          path: ['dpo', 'label_smoothing'],
+          message: 'has no effect with dpo.loss_type "sigmoid" (as in TRL); use loss_type "cdpo" for label-smoothed (conservative) DPO, or "robust"',
         });
       }
       if (c.batch_prompts * c.num_generations > MAX_CANDIDATES) {

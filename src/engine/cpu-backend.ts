@@ -281,11 +281,12 @@ export class CpuBackend implements Backend {
             tokenLoss += beta * (eq - q - 1); // k3 estimator of KL(π ‖ π_ref)
             u += w * beta * (1 - eq);
           }
-          if (entCoef > 0) {
-            tokenLoss -= entCoef * this.cur.entropy[ri];
-            this.entWeight[ri] += w * entCoef;
-          }
           loss += w * tokenLoss;
+          if (entCoef > 0) {
+            // TRL's entropy bonus is the mean entropy over every answer token, whatever loss_type averages the policy term.
+            loss -= (entCoef * this.cur.entropy[ri]) / tokenCount;
+            this.entWeight[ri] += entCoef / tokenCount;
+          }
           this.accumulate(ri, tok, u);
           prev = tok;
         }
@@ -324,14 +325,15 @@ export class CpuBackend implements Backend {
       const p = pairs.promptOf[k];
       const lenC = pairs.chosenLen[k];
       const lenR = pairs.rejectedLen[k];
-      // IPO compares per-token means (as TRL does); the others compare sums.
+      // IPO compares per-token means of the log-ratios (as TRL does); the others compare sums.
+      // The logged rewards and log-probs are sums for every loss type, as in TRL.
       const normC = ipo ? 1 / lenC : 1;
       const normR = ipo ? 1 / lenR : 1;
-      const piC = this.seqLogp(this.state.logits, this.cur, p, pairs.chosen, k * L, lenC) * normC;
-      const piR = this.seqLogp(this.state.logits, this.cur, p, pairs.rejected, k * L, lenR) * normR;
-      const refC = this.seqLogp(this.state.ref, this.ref, p, pairs.chosen, k * L, lenC) * normC;
-      const refR = this.seqLogp(this.state.ref, this.ref, p, pairs.rejected, k * L, lenR) * normR;
-      const h = piC - refC - (piR - refR);
+      const piC = this.seqLogp(this.state.logits, this.cur, p, pairs.chosen, k * L, lenC);
+      const piR = this.seqLogp(this.state.logits, this.cur, p, pairs.rejected, k * L, lenR);
+      const refC = this.seqLogp(this.state.ref, this.ref, p, pairs.chosen, k * L, lenC);
+      const refR = this.seqLogp(this.state.ref, this.ref, p, pairs.rejected, k * L, lenR);
+      const h = (piC - refC) * normC - (piR - refR) * normR;
       const { loss: l, dLdh } = dpoLoss(dpo.loss_type, h, dpo.beta, dpo.label_smoothing);
       loss += l;
       const g = dLdh / K;

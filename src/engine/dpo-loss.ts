@@ -1,6 +1,9 @@
 /**
  * DPO losses as a function of h = (log π(y_w) − log π_ref(y_w)) − (log π(y_l) − log π_ref(y_l)),
- * with their derivative dL/dh. Formulas as in TRL's DPOTrainer.
+ * with their derivative dL/dh. sigmoid, ipo, hinge and robust are TRL's DPOTrainer formulas
+ * (trl/trainer/dpo_trainer.py, 1.10): for ipo the caller passes h from per-token means, as TRL
+ * does. cdpo is the conservative DPO that older TRL versions made of sigmoid with label
+ * smoothing; TRL 1.10's sigmoid ignores label_smoothing, so it has a name of its own here.
  */
 import type { Config } from './config.ts';
 
@@ -17,7 +20,9 @@ export function dpoLoss(type: Config['dpo']['loss_type'], h: number, beta: numbe
   const x = beta * h;
   switch (type) {
     case 'sigmoid':
-      // −(1−ε)·log σ(βh) − ε·log σ(−βh): label smoothing treats a share ε of pairs as flipped (cDPO).
+      return { loss: softplus(-x), dLdh: -beta * sigmoid(-x) };
+    case 'cdpo':
+      // −(1−ε)·log σ(βh) − ε·log σ(−βh): label smoothing treats a share ε of pairs as flipped.
       return {
         loss: (1 - ls) * softplus(-x) + ls * softplus(x),
         dLdh: beta * (-(1 - ls) * sigmoid(-x) + ls * sigmoid(x)),

@@ -74,7 +74,7 @@ const SLOT = { visits: 0, gradSq: 1, objective: 2, objective2: 3 } as const;
 const ESTIMATOR = { grpo: 0, rloo: 1, reinforce: 2 } as const;
 const SCALE_REWARDS = { group: 0, batch: 1, none: 2 } as const;
 const LOSS_TYPE = { grpo: 0, dapo: 1, dr_grpo: 2 } as const;
-const DPO_LOSS = { sigmoid: 0, ipo: 1, hinge: 2, robust: 3 } as const;
+const DPO_LOSS = { sigmoid: 0, ipo: 1, hinge: 2, robust: 3, cdpo: 4 } as const;
 
 const MB = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 

@@ -77,13 +77,13 @@ describe.each(kinds)('RFT gradients (%s)', (kind) => {
 });
 
 describe.each(kinds)('DPO gradients (%s)', (kind) => {
-  it.each(['sigmoid', 'ipo', 'hinge', 'robust'] as const)('%s matches finite differences', (loss_type) => {
+  it.each(['sigmoid', 'cdpo', 'ipo', 'hinge', 'robust'] as const)('%s matches finite differences', (loss_type) => {
     const { cfg, task, state, backend } = fixture({
       task: 'reverse',
       objective: 'dpo',
       policy: { kind, init_scale: 0.5 },
       optimizer: SGD,
-      dpo: { loss_type, beta: loss_type === 'hinge' ? 2 : 0.5, label_smoothing: loss_type === 'robust' || loss_type === 'sigmoid' ? 0.1 : 0 },
+      dpo: { loss_type, beta: loss_type === 'hinge' ? 2 : 0.5, label_smoothing: loss_type === 'robust' || loss_type === 'cdpo' ? 0.1 : 0 },
     });
     const moved = { ...state, logits: state.logits.map((x, i) => x + 0.4 * Math.cos(i)) };
     backend.writeState(moved);

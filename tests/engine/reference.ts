@@ -43,9 +43,9 @@ export function rftLoss(theta: ArrayLike<number>, old: ArrayLike<number>, ref: A
       let l = -Math.min(ratio * adv[n], clipped * adv[n]);
       const q = lpRef[tok] - lp[tok];
       l += rft.beta * (Math.exp(q) - q - 1);
+      // TRL's entropy bonus: the mean entropy over all answer tokens, for every loss_type.
       const H = -lp.reduce((acc, x) => acc + Math.exp(x) * x, 0);
-      l -= rft.entropy_coef * H;
-      loss += w * l;
+      loss += w * l - (rft.entropy_coef * H) / totalTokens;
     });
   }
   return loss;
@@ -79,7 +79,8 @@ export function dpoLossRef(theta: ArrayLike<number>, ref: ArrayLike<number>, sha
     const h = c - c0 - (r - r0);
     const b = dpo.beta;
     const ls = dpo.label_smoothing;
-    if (dpo.loss_type === 'sigmoid') total += -logSigmoid(b * h) * (1 - ls) - logSigmoid(-b * h) * ls;
+    if (dpo.loss_type === 'sigmoid') total += -logSigmoid(b * h);
+    else if (dpo.loss_type === 'cdpo') total += -logSigmoid(b * h) * (1 - ls) - logSigmoid(-b * h) * ls;
     else if (dpo.loss_type === 'robust') total += (-logSigmoid(b * h) * (1 - ls) + logSigmoid(-b * h) * ls) / (1 - 2 * ls);
     else if (dpo.loss_type === 'hinge') total += Math.max(0, 1 - b * h);
     else total += (h - 1 / (2 * b)) ** 2;

@@ -45,8 +45,8 @@ rftVariants.push(
 );
 
 const dpoVariants: Variant[] = [
-  ...(['sigmoid', 'ipo', 'hinge', 'robust'] as const).map((loss_type) => ({ name: loss_type, config: { objective: 'dpo', dpo: { loss_type } } })),
-  { name: 'sigmoid, label smoothing 0.1, sgd', config: { objective: 'dpo', dpo: { label_smoothing: 0.1 }, optimizer: { name: 'sgd', learning_rate: 1 } } },
+  ...(['sigmoid', 'cdpo', 'ipo', 'hinge', 'robust'] as const).map((loss_type) => ({ name: loss_type, config: { objective: 'dpo', dpo: { loss_type } } })),
+  { name: 'cdpo, label smoothing 0.1, sgd', config: { objective: 'dpo', dpo: { loss_type: 'cdpo', label_smoothing: 0.1 }, optimizer: { name: 'sgd', learning_rate: 1 } } },
   { name: 'robust, label smoothing 0.2', config: { objective: 'dpo', dpo: { loss_type: 'robust', label_smoothing: 0.2 } } },
   ...(['ipo', 'hinge', 'robust'] as const).map((loss_type) => ({ name: `${loss_type}, sgd`, config: { objective: 'dpo', dpo: { loss_type }, optimizer: { name: 'sgd', learning_rate: 1 } } })),
   { name: 'no pairs this step (online, all tied)', config: { objective: 'dpo', dpo: { pairs: 'online' } } },
