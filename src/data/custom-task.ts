@@ -21,6 +21,12 @@ export interface CustomTaskOptions extends TaskOptions {
   grader?: GraderSpec | null;
   /** Longest answer in tokens, EOS included (config.task.max_len); default: the longest answer in the files + 1. */
   maxLen?: number | null;
+  /**
+   * The characters the policy writes with (config.task.alphabet), in token order. Default: the answers'
+   * characters when every prompt has an answer; otherwise also the prompts' and every string field of the items
+   * (an RFT file whose items carry no "reference", graded by a property or by another field such as "answer").
+   */
+  alphabet?: string | null;
 }
 
 /** Same bounds as the config (num_prompts ≤ 4096, max_len ≤ 32): a custom task must fit the policy table. */
@@ -40,7 +46,18 @@ interface PromptEntry {
   line: number;
 }
 
-const promptKey = (p: PromptText) => JSON.stringify([p.context, p.prompt]);
+/**
+ * A prompt is the conversation the model answers, not its instructions: a system (or developer) message
+ * before the first user turn belongs to the same prompt, so an SFT file with a system prompt and an RFT
+ * file without one pose one prompt, not two (the toy policy cannot read instructions anyway). The first
+ * record's instructions are kept as the item's context, so export gives them back.
+ */
+const isInstruction = (m: ChatMessage) => m.role === 'system' || m.role === 'developer';
+const promptKey = (p: PromptText) => {
+  const first = p.context.findIndex((m) => !isInstruction(m));
+  const turns = first < 0 ? [] : p.context.slice(first);
+  return JSON.stringify([turns, p.prompt]);
+};
 
 export function customTask(files: TaskFileTexts, options: CustomTaskOptions): Task {
   const kinds = (['rft', 'sft', 'dpo'] as const).filter((k) => files[k]);
@@ -102,8 +119,13 @@ export function customTask(files: TaskFileTexts, options: CustomTaskOptions): Ta
       { text: p.rejected, file: files.dpo!.name, line: p.line },
     ]),
   ];
-  const alphabet = vocabularyOf(answers, kinds.map((k) => files[k]!.name).join(', '));
-  const maxLen = answerLength(answers, options.maxLen ?? null);
+  const fileNames = kinds.map((k) => files[k]!.name).join(', ');
+  const everyPromptAnswered = kept.every((e) => typeof e.item.reference === 'string');
+  const vocabulary = options.alphabet
+    ? explicitAlphabet(options.alphabet, answers)
+    : everyPromptAnswered ? vocabularyOf(answers, fileNames, 'answers') : vocabularyOf([...answers, ...itemTexts(kept)], fileNames, 'items');
+  const alphabet = vocabulary.alphabet;
+  const maxLen = answers.length > 0 ? answerLength(answers, options.maxLen ?? null) : (options.maxLen ?? unansweredLength(kept));
 
   if (!options.grader) {
     for (const e of kept) {
@@ -130,7 +152,7 @@ export function customTask(files: TaskFileTexts, options: CustomTaskOptions): Ta
   return {
     id: 'custom',
     title: `Custom task (${names.join(', ')})`,
-    description: describeTask({ files, items, demos: plainDemos, pairs: plainPairs, alphabet, maxLen, corrupted, swapped, dropped: entries.length - keep }),
+    description: describeTask({ files, items, demos: plainDemos, pairs: plainPairs, alphabet, source: vocabulary.source, maxLen, corrupted, swapped, dropped: entries.length - keep }),
     alphabet,
     maxLen,
     items,
@@ -140,16 +162,63 @@ export function customTask(files: TaskFileTexts, options: CustomTaskOptions): Ta
   };
 }
 
-/** Answer characters in code-point order, so the same data always gives the same token ids. */
-function vocabularyOf(answers: Sourced[], fileNames: string): string[] {
+/** Where the vocabulary came from, for the task's description. */
+type VocabularySource = 'answers' | 'items' | 'alphabet';
+
+/** Every string in an item (its prompt and each string field, nested ones included), for the vocabulary of prompts without answers. */
+function itemTexts(entries: readonly PromptEntry[]): Sourced[] {
+  const out: Sourced[] = [];
+  const walk = (v: unknown, e: PromptEntry): void => {
+    if (typeof v === 'string') out.push({ text: v, file: e.file, line: e.line });
+    else if (Array.isArray(v)) for (const x of v) walk(x, e);
+    else if (typeof v === 'object' && v !== null) for (const x of Object.values(v)) walk(x, e);
+  };
+  for (const e of entries) {
+    const { context_messages: _context, ...fields } = e.item;
+    walk(fields, e);
+  }
+  return out;
+}
+
+/** Without answers, max_len fits the longest string field of an item other than its prompt (an "answer"), else the longest prompt; + EOS. */
+function unansweredLength(entries: readonly PromptEntry[]): number {
+  let longest = 0;
+  for (const e of entries) {
+    const { prompt, context_messages: _context, ...fields } = e.item;
+    const others = itemTexts([{ ...e, item: fields as TaskItem }]).map((t) => Array.from(t.text).length);
+    longest = Math.max(longest, others.length ? Math.max(...others) : Array.from(prompt).length);
+  }
+  return Math.min(MAX_TASK_LEN, Math.max(1, longest) + 1);
+}
+
+/** config.task.alphabet: its characters in the order given (repeats dropped); every answer in the files must be writable with it. */
+function explicitAlphabet(text: string, answers: Sourced[]): { alphabet: string[]; source: VocabularySource } {
+  const alphabet = [...new Set(Array.from(text))];
+  if (alphabet.length > MAX_VOCAB - 1) {
+    throw DataError.single('config.task.alphabet', null, `${alphabet.length} distinct characters; the playground's vocabulary holds at most ${MAX_VOCAB - 1}`);
+  }
+  const known = new Set(alphabet);
+  const issues: DataIssue[] = [];
+  for (const a of answers) {
+    const missing = [...new Set(Array.from(a.text).filter((ch) => !known.has(ch)))];
+    if (missing.length) {
+      issues.push({ file: a.file, line: a.line, message: `answer ${JSON.stringify(a.text)} uses ${missing.map((c) => JSON.stringify(c)).join(' ')}, which task.alphabet does not have; add ${missing.length === 1 ? 'it' : 'them'} to the alphabet` });
+    }
+  }
+  if (issues.length) throw new DataError(issues);
+  return { alphabet, source: 'alphabet' };
+}
+
+/** Characters in code-point order, so the same data always gives the same token ids. */
+function vocabularyOf(texts: Sourced[], fileNames: string, source: VocabularySource): { alphabet: string[]; source: VocabularySource } {
   const chars = new Set<string>();
-  for (const a of answers) for (const ch of a.text) chars.add(ch);
+  for (const a of texts) for (const ch of a.text) chars.add(ch);
   const alphabet = [...chars].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
   if (alphabet.length === 0) {
     throw DataError.single(
       fileNames,
       null,
-      'the answers contain no characters, so there is no vocabulary to write with; add "reference" answers to the RFT lines, or an SFT or DPO file',
+      'the prompts and answers contain no characters, so there is no vocabulary to write with; set the task\'s "alphabet" (the characters answers may use)',
     );
   }
   if (alphabet.length > MAX_VOCAB - 1) {
@@ -157,10 +226,10 @@ function vocabularyOf(answers: Sourced[], fileNames: string): string[] {
     throw DataError.single(
       fileNames,
       null,
-      `the answers use ${alphabet.length} distinct characters (${preview}${alphabet.length > 24 ? ' …' : ''}); the playground's vocabulary holds at most ${MAX_VOCAB - 1}`,
+      `the ${source === 'answers' ? 'answers' : 'prompts and items'} use ${alphabet.length} distinct characters (${preview}${alphabet.length > 24 ? ' …' : ''}); the playground's vocabulary holds at most ${MAX_VOCAB - 1}; set the task's "alphabet" to the characters answers may use`,
     );
   }
-  return alphabet;
+  return { alphabet, source };
 }
 
 /** max_len in tokens: the given one, checked against every answer, or the longest answer + EOS. */
@@ -218,6 +287,7 @@ interface Summary {
   demos: Demo[];
   pairs: Pair[];
   alphabet: string[];
+  source: VocabularySource;
   maxLen: number;
   corrupted: { done: number; wanted: number };
   swapped: number;
@@ -244,7 +314,8 @@ function describeTask(s: Summary): string {
     parts.push(`demo_error_rate replaced ${s.corrupted.done} of ${s.demos.length} demonstrations with wrong answers` + (s.corrupted.done < s.corrupted.wanted ? ` (${s.corrupted.wanted} asked; the others had no plausible wrong answer).` : '.'));
   }
   if (s.swapped > 0) parts.push(`preference_noise swapped ${s.swapped} of ${s.pairs.length} pairs.`);
-  parts.push(`Vocabulary: ${s.alphabet.length} characters from the answers; max_len ${s.maxLen} tokens with EOS.`);
+  const from = { answers: 'from the answers', items: 'from the prompts and the items’ fields (not every prompt has an answer)', alphabet: 'from task.alphabet' }[s.source];
+  parts.push(`Vocabulary: ${s.alphabet.length} characters ${from}; max_len ${s.maxLen} tokens with EOS.`);
   return parts.join(' ');
 }
 

@@ -34,7 +34,7 @@ export function resolveTask(config: Config, files?: TaskFileTexts): Task {
     task = builtinTask(config.task, taskOptions(config));
   } else {
     if (!files) throw new Error('config.task names files: load them first (loadTaskFiles in src/data/node-files.ts) and pass them to resolveTask');
-    task = customTask(files, { ...taskOptions(config), grader: config.task.grader ?? null, maxLen: config.task.max_len ?? null });
+    task = customTask(files, { ...taskOptions(config), grader: config.task.grader ?? null, maxLen: config.task.max_len ?? null, alphabet: config.task.alphabet ?? null });
   }
   const problem = objectiveProblem(config, task);
   if (problem) throw new Error(problem);

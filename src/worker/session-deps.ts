@@ -33,7 +33,7 @@ export function playgroundDeps(notify: (message: string) => void): SessionDeps {
     },
     loadImportedTask(config, files) {
       if (typeof config.task === 'string') throw new Error('loadImportedTask: the config names a built-in task');
-      return customTask(files, { ...taskOptions(config), grader: config.task.grader ?? null, maxLen: config.task.max_len ?? null });
+      return customTask(files, { ...taskOptions(config), grader: config.task.grader ?? null, maxLen: config.task.max_len ?? null, alphabet: config.task.alphabet ?? null });
     },
   };
 }

@@ -196,7 +196,7 @@ export class TrainingSession {
     } catch (e) {
       return { ok: false, errors: String((e as Error).message).split('\n') };
     }
-    const keep = typeof current.config.task === 'string' ? {} : { grader: current.config.task.grader, max_len: current.config.task.max_len };
+    const keep = typeof current.config.task === 'string' ? {} : { grader: current.config.task.grader, max_len: current.config.task.max_len, alphabet: current.config.task.alphabet };
     const task: Record<string, unknown> = {};
     if (set.sft) task.sft_file = set.sft.name;
     if (set.dpo) task.dpo_file = set.dpo.name;

@@ -57,7 +57,7 @@ describe('export then import', () => {
         name: 'rft.jsonl',
         text: [
           { messages: [system, { role: 'user', content: 'Capital of France?' }], reference: 'Paris', difficulty: 1, tags: ['geo'] },
-          { messages: [{ role: 'user', content: 'Capital of France?' }], reference: 'paris' },
+          { messages: [{ role: 'user', content: 'Capital of Spain?' }], reference: 'Madrid' },
         ]
           .map((r) => JSON.stringify(r))
           .join('\n'),
@@ -76,8 +76,8 @@ describe('export then import', () => {
       },
     };
     const task = customTask(files, options);
-    // The same question with and without the system prompt is two prompts.
-    expect(task.items.map((i) => i.prompt)).toEqual(['Capital of France?', 'Capital of France?', 'Capital of Italy?']);
+    // A system prompt is part of the prompt, not a prompt of its own: one prompt per question.
+    expect(task.items.map((i) => i.prompt)).toEqual(['Capital of France?', 'Capital of Spain?', 'Capital of Italy?']);
     expect(task.items[0].context_messages).toEqual([system]);
     expect(task.pairs).toEqual([{ prompt: 0, chosen: 'Paris', rejected: 'Lyon' }]);
     const back = reimport(task);
