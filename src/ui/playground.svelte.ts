@@ -43,6 +43,22 @@ export function describeFailure(f: LaneFailure): string {
   return `${lane} stopped at step ${f.step}: ${f.message}`;
 }
 
+/**
+ * The prompt the heatmaps show first: one whose answer differs from the prompt and uses the most distinct
+ * characters, so the heatmap tells the task apart from copying ("cac" reversed is "cac"; "bac" is "cab").
+ */
+export function teachingPrompt(run: Pick<RunInfo, 'prompts' | 'demos'>): number {
+  let best = 0;
+  let bestScore = -1;
+  run.prompts.forEach((p, i) => {
+    const answer = run.demos.find((d) => d.prompt === p)?.answer;
+    if (answer === undefined) return;
+    const score = answer === p ? 0 : 1 + new Set(answer).size;
+    if (score > bestScore) [best, bestScore] = [i, score];
+  });
+  return best;
+}
+
 export class Playground {
   tasks = $state.raw<TaskInfo[]>([]);
   /** The definition the controls show (may hold changes waiting for Reset). */
@@ -63,6 +79,8 @@ export class Playground {
   defaults = $state.raw<RunDefinition | null>(null);
   /** Data files imported since the run last left a built-in task, as given: saved so they survive a reload. */
   importedFiles = $state.raw<ImportedFile[]>([]);
+  /** Bumped whenever a new run replaces the old one (Reset, a preset, a task applied at step 0): panels that copy the run re-read it. */
+  generation = $state(0);
   /** Bumped after each batch; charts redraw when it changes. */
   version = $state(0);
   readonly history = new MetricHistory();
@@ -131,13 +149,17 @@ export class Playground {
     // One phrase ("Task, Seed and Policy kind"): the notice prints the list as given.
     this.pendingReset = r.needsReset.length ? [listPhrase(r.needsReset.map(knobLabel))] : [];
     if (r.run) {
+      const before = this.run;
       this.run = r.run;
       if (fresh) {
         this.definition = r.run.definition;
         this.history.clear();
         this.snapshots = {};
         this.version++;
-        this.selectedPrompt = Math.min(this.selectedPrompt, r.run.prompts.length - 1);
+        this.generation++;
+        const samePrompts = before !== null && before.prompts.join('\u0000') === r.run.prompts.join('\u0000');
+        if (samePrompts) this.selectedPrompt = Math.min(this.selectedPrompt, r.run.prompts.length - 1);
+        else void this.selectPrompt(teachingPrompt(r.run));
       }
     }
   }
@@ -164,7 +186,8 @@ export class Playground {
     this.definition = next;
     return this.enqueue(async () => {
       const r = await this.client.update(next);
-      this.accept(r, false);
+      this.accept(r, r.ok && r.rebuilt === true);
+      if (r.ok && r.rebuilt) this.progress = await this.client.progress();
     });
   }
 

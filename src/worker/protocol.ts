@@ -131,7 +131,8 @@ export interface StartInfo {
 
 /** Result of a live change: what applied now and what waits for Reset. */
 export type UpdateResult =
-  | { ok: true; needsReset: string[]; run: RunInfo | null }
+  /** `rebuilt`: the change needed a new policy and nothing had trained yet, so the run was rebuilt at once (a fresh run). */
+  | { ok: true; needsReset: string[]; run: RunInfo | null; rebuilt?: boolean }
   | { ok: false; errors: string[] };
 
 export interface BenchResult {

@@ -156,6 +156,14 @@ export class TrainingSession {
     if (!next.ok) return next;
     try {
       const r = await this.trainer.update(next.def);
+      if (r.needsReset.length > 0 && this.built && !this.trainer.started && !this.pendingImport) {
+        // Nothing has trained yet, so rebuilding loses nothing: a new task (seed, policy kind) applies at once,
+        // and the page never shows one task in the picker while the run trains on another.
+        const wasPlaying = this.playing;
+        const rebuilt = await this.reset(next.def);
+        if (rebuilt.ok && wasPlaying) this.play();
+        return rebuilt.ok ? { ...rebuilt, rebuilt: true } : rebuilt;
+      }
       // Imported files waiting for Reset keep the notice up even when their names match the running ones.
       if (this.pendingImport && typeof next.def.config.task !== 'string' && !r.needsReset.includes('task')) r.needsReset.unshift('task');
       // Paused, no batch would tell the page that a lane switch or Steps changed "finished" or who is behind.

@@ -136,3 +136,27 @@ describe('lanes without data', () => {
     expect(r.run!.definition.lanes.dpo).toBe(true);
   });
 });
+
+describe('a task change', () => {
+  it('at step 0 applies at once: the run is rebuilt on the new task and its prompts change', async () => {
+    const { s, info, run } = await started();
+    const r = await s.update({ ...info.defaults, config: { ...info.defaults.config, task: 'sort' } });
+    if (!r.ok) throw new Error(r.errors.join('; '));
+    expect(r.rebuilt).toBe(true);
+    expect(r.needsReset).toEqual([]);
+    expect(r.run!.definition.config.task).toBe('sort');
+    expect(r.run!.prompts).not.toEqual(run.prompts);
+    expect(r.run!.taskTitle).toMatch(/sort/i);
+  });
+
+  it('mid-run waits for Reset and keeps training the old task', async () => {
+    const { s, info } = await started();
+    await s.stepOnce();
+    const r = await s.update({ ...info.defaults, config: { ...info.defaults.config, task: 'sort' } });
+    if (!r.ok) throw new Error(r.errors.join('; '));
+    expect(r.rebuilt).toBeUndefined();
+    expect(r.needsReset).toEqual(['task']);
+    expect(r.run).toBeNull();
+    expect(s.progress().step).toBe(1);
+  });
+});
