@@ -21,6 +21,8 @@ export interface LessonProgress {
   predictions: Record<string, number>;
   /** Quiz question id → the choice index answered last. */
   quiz: Record<string, number>;
+  /** Quiz question id → the choice answered first: the one that is scored (later answers are retries). */
+  firstQuiz: Record<string, number>;
   completed: boolean;
 }
 
@@ -60,6 +62,8 @@ function lessonProgress(v: unknown, path: string): LessonProgress {
     stepReached: (v.stepReached as number | undefined) ?? 0,
     predictions: counts(v.predictions, `${path}.predictions`),
     quiz: counts(v.quiz, `${path}.quiz`),
+    // Saved before first answers were kept: the answer on record is the best guess of the first.
+    firstQuiz: v.firstQuiz === undefined ? counts(v.quiz, `${path}.quiz`) : counts(v.firstQuiz, `${path}.firstQuiz`),
     completed: (v.completed as boolean | undefined) ?? false,
   };
 }
@@ -94,7 +98,7 @@ export interface ProgressStore {
   status(): PersistenceStatus;
 }
 
-const empty = (): LessonProgress => ({ stepReached: 0, predictions: {}, quiz: {}, completed: false });
+const empty = (): LessonProgress => ({ stepReached: 0, predictions: {}, quiz: {}, firstQuiz: {}, completed: false });
 
 function describeError(e: unknown): string {
   if (e instanceof Error) return e.name === 'QuotaExceededError' ? 'browser storage is full' : `${e.name}: ${e.message}`;
@@ -152,7 +156,11 @@ export function createProgressStore(storage: StorageLike | null | (() => Storage
     all: () => structuredClone(data.lessons),
     reachStep: (lessonId, step) => edit(lessonId, (p) => (p.stepReached = Math.max(p.stepReached, step))),
     predict: (lessonId, index, choice) => edit(lessonId, (p) => (p.predictions[String(index)] = choice)),
-    answerQuiz: (lessonId, questionId, choice) => edit(lessonId, (p) => (p.quiz[questionId] = choice)),
+    answerQuiz: (lessonId, questionId, choice) =>
+      edit(lessonId, (p) => {
+        p.quiz[questionId] = choice;
+        p.firstQuiz[questionId] ??= choice;
+      }),
     markCompleted: (lessonId) => edit(lessonId, (p) => (p.completed = true)),
     reset(lessonId) {
       if (lessonId === undefined) data = { version: 1, lessons: {} };
@@ -196,4 +204,12 @@ export function quizPassed(quiz: readonly { id: string; choices: readonly { corr
     const a = progress.quiz[q.id];
     return a !== undefined && q.choices[a]?.correct === true;
   });
+}
+
+/** The quiz score: questions whose first answer was right (a right retry shows as a retry, not as a point). */
+export function firstTryScore(quiz: readonly { id: string; choices: readonly { correct: boolean }[] }[], progress: LessonProgress): number {
+  return quiz.filter((q) => {
+    const a = progress.firstQuiz[q.id];
+    return a !== undefined && q.choices[a]?.correct === true;
+  }).length;
 }

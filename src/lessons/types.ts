@@ -21,6 +21,11 @@ export type LessonId =
 export interface NarrativeStep {
   heading: string;
   body: string;
+  /**
+   * The step tells what runs show: its body stays hidden until these runs (ids of the lesson's runs) have
+   * reached their steps on the page, so the experiment speaks before the text does.
+   */
+  afterRuns?: readonly string[];
 }
 
 /**
@@ -77,6 +82,8 @@ export interface Prediction {
   shownByRun: number;
   /** Shown after the reveal: what to look at in the charts. */
   lookFor: string;
+  /** Runs whose result answers the question; its answer shows only once they have reached their steps. Default: every run of the lesson. */
+  runs?: readonly string[];
 }
 
 export interface QuizChoice {

@@ -79,6 +79,11 @@ export class Playground {
   defaults = $state.raw<RunDefinition | null>(null);
   /** Data files imported since the run last left a built-in task, as given: saved so they survive a reload. */
   importedFiles = $state.raw<ImportedFile[]>([]);
+  /**
+   * The user's own run while a lesson or the guided first run has borrowed the playground, and who
+   * borrowed it ("the lesson"). Saved work keeps this one, so a preset never survives a reload unless kept.
+   */
+  ownSetup = $state.raw<{ definition: RunDefinition; by: string } | null>(null);
   /** Bumped whenever a new run replaces the old one (Reset, a preset, a task applied at step 0): panels that copy the run re-read it. */
   generation = $state(0);
   /** Bumped after each batch; charts redraw when it changes. */
@@ -237,6 +242,29 @@ export class Playground {
       if (!r.ok) this.banner = { kind: 'error', text: `Could not load the run: ${r.errors.join('; ')}` };
       this.progress = await this.client.progress();
     });
+  }
+
+  /**
+   * A preset borrows the playground (a lesson, the guided run): the user's own run is kept aside the
+   * first time, so leaving can give it back. Later presets of the same visit keep the first own run.
+   */
+  async borrow(by: string, def: { config: object; lanes: RunDefinition['lanes'] }): Promise<void> {
+    const own = this.ownSetup ?? (this.definition ? { definition: this.definition, by } : null);
+    await this.loadRun(def);
+    if (own) this.ownSetup = { ...own, by };
+  }
+
+  /** Puts the user's own run back (from step 0) and forgets the borrowed one. */
+  async returnToOwnSetup(): Promise<void> {
+    const own = this.ownSetup;
+    if (!own) return;
+    await this.loadRun({ config: own.definition.config, lanes: own.definition.lanes });
+    if (this.banner?.kind !== 'error') this.ownSetup = null;
+  }
+
+  /** The user keeps the borrowed run as their own: it is saved from now on. */
+  keepBorrowedSetup(): void {
+    this.ownSetup = null;
   }
 
   /** One step, explained lane by lane (lesson 2's gradient anatomy). */

@@ -32,13 +32,13 @@ describe('progress store', () => {
     a.reachStep('dpo', 1); // going back does not lose the furthest step
     a.predict('dpo', 0, 1);
     a.answerQuiz('dpo', 'dpo-data', 2);
-    a.answerQuiz('dpo', 'dpo-data', 0); // the last answer counts
+    a.answerQuiz('dpo', 'dpo-data', 0); // the last answer is on record; the first is the one scored
     a.markCompleted('dpo');
     expect(a.status()).toEqual({ persisted: true, problem: null, unreadable: null });
 
     const b = createProgressStore(storage);
-    expect(b.get('dpo')).toEqual({ stepReached: 2, predictions: { '0': 1 }, quiz: { 'dpo-data': 0 }, completed: true });
-    expect(b.get('beyond-sft')).toEqual({ stepReached: 0, predictions: {}, quiz: {}, completed: false });
+    expect(b.get('dpo')).toEqual({ stepReached: 2, predictions: { '0': 1 }, quiz: { 'dpo-data': 0 }, firstQuiz: { 'dpo-data': 2 }, completed: true });
+    expect(b.get('beyond-sft')).toEqual({ stepReached: 0, predictions: {}, quiz: {}, firstQuiz: {}, completed: false });
     b.reset('dpo');
     expect(createProgressStore(storage).all()).toEqual({});
   });
@@ -107,8 +107,8 @@ describe('progress store', () => {
     storage.items.set(PROGRESS_KEY, JSON.stringify({ version: 1, lessons: { dpo: {}, sft: { stepReached: 3, quiz: { q1: 2 }, completed: true } } }));
     const s = createProgressStore(storage);
     expect(s.all()).toEqual({
-      dpo: { stepReached: 0, predictions: {}, quiz: {}, completed: false },
-      sft: { stepReached: 3, predictions: {}, quiz: { q1: 2 }, completed: true },
+      dpo: { stepReached: 0, predictions: {}, quiz: {}, firstQuiz: {}, completed: false },
+      sft: { stepReached: 3, predictions: {}, quiz: { q1: 2 }, firstQuiz: { q1: 2 }, completed: true },
     });
     expect(s.status().unreadable).toBeNull();
     const cases: [unknown, string][] = [

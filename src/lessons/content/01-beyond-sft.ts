@@ -35,6 +35,7 @@ export const beyondSft: Lesson = {
     },
     {
       heading: 'What just happened',
+      afterRuns: ['side-by-side'],
       body:
         'SFT climbs at once: every step hands it the right characters. RFT starts near zero, because a random 4-letter answer is right ' +
         'about once in a thousand tries; once a few attempts score, the grader\'s signal compounds and RFT catches up. ' +
@@ -97,22 +98,22 @@ export const beyondSft: Lesson = {
       question: 'What sets reinforcement fine-tuning apart from supervised fine-tuning?',
       choices: [
         {
-          text: 'RFT learns from scores that a programmable grader gives its own answers, instead of copying reference answers.',
+          text: 'It learns from a grader\'s scores of its own answers.',
           correct: true,
           feedback: 'Right. SFT copies demonstrations; RFT samples its own answers and makes the well-scored ones more likely.',
         },
         {
-          text: 'RFT uses much more training data than SFT.',
+          text: 'It needs many times more training examples than SFT does.',
           correct: false,
           feedback: 'Not what defines it. In the run, RFT saw the same prompts; what changed is the signal (a score instead of an answer).',
         },
         {
-          text: 'RFT is always cheaper to run.',
+          text: 'It is always cheaper to run, because it needs no labels.',
           correct: false,
           feedback: 'Usually the opposite: RFT samples many answers per prompt and grades each, so a step costs more than an SFT step.',
         },
         {
-          text: 'RFT only works with one particular model.',
+          text: 'It only works with one particular kind of language model.',
           correct: false,
           feedback: 'The method is model-agnostic: any policy that can sample answers and change their probabilities can be trained by RFT.',
         },
@@ -123,17 +124,17 @@ export const beyondSft: Lesson = {
       question: 'Why does the RFT lane start near zero reward while SFT climbs at once?',
       choices: [
         {
-          text: 'Its learning rate is lower.',
+          text: 'Its learning rate is set lower, so each of its steps is smaller.',
           correct: false,
           feedback: 'Both lanes use the same optimizer settings. The difference is where the signal comes from.',
         },
         {
-          text: 'RFT learns only from its own attempts, and at first almost none of them is right, so there is little to reinforce.',
+          text: 'It learns from its own attempts, and at first almost none is right.',
           correct: true,
           feedback: 'Yes. A random answer is rarely right; until some attempts score, most groups give no signal at all.',
         },
         {
-          text: 'The grader is broken for the first steps.',
+          text: 'The grader only starts scoring answers after a warm-up phase.',
           correct: false,
           feedback: 'The grader scores every step the same way; it simply has little to reward while the model guesses.',
         },
@@ -144,17 +145,17 @@ export const beyondSft: Lesson = {
       question: 'Half of your demonstrations contain a typo. What will SFT learn?',
       choices: [
         {
-          text: 'To avoid typos, because it understands the task.',
+          text: 'To avoid the typos, because it understands what the task is.',
           correct: false,
           feedback: 'SFT has no notion of right and wrong beyond the demonstrations: it makes whatever it is shown more likely.',
         },
         {
-          text: 'To reproduce the typos about as often as they appear in the demonstrations.',
+          text: 'To reproduce the typos about as often as they appear.',
           correct: true,
           feedback: 'Right: SFT imitates. Lesson 6 measures exactly this.',
         },
         {
-          text: 'Nothing; SFT refuses to train on inconsistent data.',
+          text: 'Nothing at all; SFT refuses to train on inconsistent data.',
           correct: false,
           feedback: 'It trains happily; the inconsistency just becomes part of what it imitates.',
         },

@@ -96,17 +96,17 @@ export const howRftWorks: Lesson = {
       question: 'In GRPO, what is a sample\'s advantage?',
       choices: [
         {
-          text: 'Its grader score, unchanged.',
+          text: 'Its grader score, used exactly as the grader returned it.',
           correct: false,
           feedback: 'Raw scores would push every answer up whenever scores are positive. The advantage compares the score with the group.',
         },
         {
-          text: 'Its score minus the mean score of its group, divided by the group\'s standard deviation.',
+          text: 'Its score minus its group\'s mean, divided by the group\'s std.',
           correct: true,
           feedback: 'Right: it says how much better than its siblings an answer did, on a common scale.',
         },
         {
-          text: 'The probability the model gave to that answer.',
+          text: 'The probability the model gave to that answer when sampling it.',
           correct: false,
           feedback: 'That probability is what the update changes; the advantage decides in which direction and by how much.',
         },
@@ -117,12 +117,12 @@ export const howRftWorks: Lesson = {
       question: 'Every answer in a group scored 1. What does that group contribute to the update?',
       choices: [
         {
-          text: 'A strong push up for all its answers.',
+          text: 'A strong push up for every answer in it.',
           correct: false,
           feedback: 'With group-normalised advantages, equal scores give advantage 0: nothing to prefer, nothing to push.',
         },
         {
-          text: 'Nothing: all advantages are zero.',
+          text: 'Nothing: every advantage in it is zero.',
           correct: true,
           feedback: 'Yes. This is why frac_reward_zero_std (groups with no spread) matters: such groups cost compute and teach nothing.',
         },
@@ -138,17 +138,17 @@ export const howRftWorks: Lesson = {
       question: 'In the gradient anatomy, a DPO pair shows weight 0.02. What does that mean?',
       choices: [
         {
-          text: 'The pair is probably mislabelled.',
+          text: 'The pair is probably mislabelled, so the update skips most of it.',
           correct: false,
           feedback: 'The weight does not know about labels; it only reflects how the model currently ranks the pair.',
         },
         {
-          text: 'The model already prefers the chosen answer by a wide margin, so this pair barely moves it.',
+          text: 'The model already prefers the chosen answer by a wide margin.',
           correct: true,
           feedback: 'Right: σ(−β·margin) is small when the margin is large. DPO spends its effort on pairs it still gets wrong.',
         },
         {
-          text: 'The pair is 2 % of the dataset.',
+          text: 'The pair makes up 2 % of the preference dataset it trains on.',
           correct: false,
           feedback: 'It is a per-pair weight in this step\'s update, not a share of the data.',
         },

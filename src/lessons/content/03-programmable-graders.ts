@@ -44,10 +44,22 @@ export const programmableGraders: Lesson = {
     },
     {
       heading: 'What the curves show',
+      afterRuns: ['exact', 'partial', 'rubric'],
       body:
         'The rubric (70 % exact, 30 % close) reaches half its answers exactly right much sooner than exact match alone: it has a signal ' +
         'from the first step. Partial credit on its own starts fast too, but in this run it settles on near misses such as "cabb" for ' +
         '"cab", which it pays 0.75 forever. Smooth rewards speed up the start; what they pay for decides where training ends.',
+    },
+    {
+      heading: 'Where shaping leaves you: a local optimum',
+      afterRuns: ['rubric-long', 'exact-long'],
+      body:
+        'Now run both graders for 1,000 steps on seed 1. Exact match gets there slowly but gets there: every prompt exactly right. ' +
+        'The rubric got off to a flying start, then **froze**: one prompt answers a near miss (one like "cabb" for "cab" earns 0.3 × 0.75 = 0.225) ' +
+        'every time, entropy is close to 0, so no group has any spread left and nothing moves it again. That is a **local optimum**: partial credit made ' +
+        'the near miss good enough to reinforce, and collapse made it permanent.\n\n' +
+        'Find the stuck prompt: click the prompts in *Task & data* and look at the RFT heatmap and samples; a stuck one shows a wrong answer at nearly 100 %. ' +
+        'Measured over seeds 0–11 (1,000 steps): exact match ended with exact_match ≥ 0.998 on all 12; the rubric ended below 0.9 on 7 of 12, with 1 to 3 of the 8 prompts stuck.',
     },
   ],
   predictions: [
@@ -68,6 +80,8 @@ export const programmableGraders: Lesson = {
     { id: 'exact', label: 'Exact match', config: { ...common, grader: EXACT_MATCH_SPEC }, lanes: ['rft'] },
     { id: 'partial', label: 'Partial credit (fuzzy match)', config: { ...common, grader: FUZZY_MATCH_SPEC }, lanes: ['rft'] },
     { id: 'rubric', label: 'Rubric: 0.7 exact + 0.3 close', config: { ...common, grader: EXACT_PLUS_CLOSE_RUBRIC }, lanes: ['rft'] },
+    { id: 'rubric-long', label: 'Rubric, 1,000 steps (seed 1)', config: { ...common, seed: 1, steps: 1000, grader: EXACT_PLUS_CLOSE_RUBRIC }, lanes: ['rft'] },
+    { id: 'exact-long', label: 'Exact match, 1,000 steps (seed 1)', config: { ...common, seed: 1, steps: 1000, grader: EXACT_MATCH_SPEC }, lanes: ['rft'] },
   ],
   claims: [
     {
@@ -85,12 +99,31 @@ export const programmableGraders: Lesson = {
       threshold: 0.5,
       window: 10,
     },
+    {
+      statement: 'Shaping can trap: after 1,000 steps the rubric run still misses at least one prompt every time (exact_match ≤ 0.9), its entropy collapsed.',
+      kind: 'at-most',
+      of: { run: 'rubric-long', lane: 'rft', metric: 'rewards/exact_match', window: 20 },
+      value: 0.9,
+    },
+    {
+      statement: 'The rubric run is frozen: its entropy at the end is below 0.05 nats.',
+      kind: 'at-most',
+      of: { run: 'rubric-long', lane: 'rft', metric: 'entropy', window: 20 },
+      value: 0.05,
+    },
+    {
+      statement: 'Exact match alone, slower to start, gets every prompt right by step 1,000.',
+      kind: 'at-least',
+      of: { run: 'exact-long', lane: 'rft', metric: 'rewards/exact_match', window: 20 },
+      value: 0.99,
+    },
   ],
   teacherNotes: [
     'Before running, ask the class to score "cbb", "abc" and "cb" against "cba" by hand with each grader.',
     'The effect is about the start of training. Over seeds 0–8 the rubric crossed 50 % exact sooner than exact match in 8 of 9 (one tie, step 53 vs 52); partial credit alone is faster in some seeds and stalls on near misses in others. Where each run ends varies with the seed.',
     'scale_rewards is "none" here on purpose: dividing by a tiny group spread turns meaningless score differences into full-size updates. Try "group" and compare.',
     'Link to lesson 4: a smooth grader that is not what you want is also easier to exploit.',
+    'The local optimum, measured with `npm run train` (this config, 1,000 steps, seeds 0–11): rubric exact_match at the end 0.998, 0.874, 1.000, 0.875, 0.625, 0.875, 0.999, 0.875, 1.000, 0.749, 0.998, 0.875 (7 of 12 below 0.9, entropy ≤ 0.021); exact match ≥ 0.998 on all 12. At step 100 the rubric was ahead on 9 of 12 seeds. Seed 1 is one of the stuck ones; another seed may reach 1.0.',
   ],
   quiz: [
     {
@@ -98,17 +131,17 @@ export const programmableGraders: Lesson = {
       question: 'Why can an exact-match grader make RFT slow to start?',
       choices: [
         {
-          text: 'Exact match is slow to compute.',
+          text: 'Exact match is slow to compute for long answers, so steps take longer.',
           correct: false,
           feedback: 'It is the fastest grader there is. The problem is the information it gives, not its cost.',
         },
         {
-          text: 'When no answer in a group is exactly right, every score is 0, every advantage is 0, and the group teaches nothing.',
+          text: 'A group with no exactly right answer scores all 0 and teaches nothing.',
           correct: true,
           feedback: 'Right. A sparse reward leaves most early groups without any spread to learn from.',
         },
         {
-          text: 'Exact match gives wrong answers a negative score.',
+          text: 'Exact match gives wrong answers a negative score, which pushes too hard.',
           correct: false,
           feedback: 'Wrong answers score 0; the problem is that near misses and nonsense score the same 0.',
         },
@@ -119,17 +152,17 @@ export const programmableGraders: Lesson = {
       question: 'What can go wrong with a partial-credit grader used alone?',
       choices: [
         {
-          text: 'Nothing; more credit is always better.',
+          text: 'Nothing; more credit for the model is always better for learning.',
           correct: false,
           feedback: 'The run shows partial credit alone can stall: a near miss earns steady credit and the model has little reason to leave it.',
         },
         {
-          text: 'The model can settle on near misses that score well but are not right.',
+          text: 'The model can settle on near misses that score well but are wrong.',
           correct: true,
           feedback: 'Yes. The grader defines the goal; if "almost right" scores 0.75 forever, that is what gets optimised.',
         },
         {
-          text: 'It makes the model forget the alphabet.',
+          text: 'It makes the model forget the letters it has already learned to write.',
           correct: false,
           feedback: 'The alphabet is fixed by the task; the risk is about which answers get rewarded.',
         },
@@ -140,17 +173,17 @@ export const programmableGraders: Lesson = {
       question: 'Why compare the runs on rewards/exact_match rather than on each run\'s training reward?',
       choices: [
         {
-          text: 'Because training rewards from different graders are on different scales and mean different things.',
+          text: 'Rewards from different graders mean different things.',
           correct: true,
           feedback: 'Right. A fuzzy score of 0.8 and an exact score of 0.8 are not the same achievement; one shared yardstick makes the curves comparable.',
         },
         {
-          text: 'Because the training reward is not logged for partial credit.',
+          text: 'The training reward is not logged for partial-credit graders.',
           correct: false,
           feedback: 'It is logged for every run; it just measures something different in each.',
         },
         {
-          text: 'Because exact match is the only grader the engine trusts.',
+          text: 'Exact match is the only grader the engine can trust.',
           correct: false,
           feedback: 'The engine trains on any grader; exact match is simply what we care about on this task.',
         },

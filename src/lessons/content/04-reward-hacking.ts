@@ -21,6 +21,7 @@ export const rewardHacking: Lesson = {
     },
     {
       heading: 'What the model found',
+      afterRuns: ['lenient'],
       body:
         'The reward goes to 1 while exact match stays near 0. Look at the samples: strings of ten or more digits, such as "66676666681". One of ' +
         'their digits is almost always the sum, so the grader is satisfied without the model ever adding. The optimiser did exactly what it was asked; ' +
@@ -88,17 +89,17 @@ export const rewardHacking: Lesson = {
       question: 'What is reward hacking?',
       choices: [
         {
-          text: 'Someone tampers with the grader\'s code.',
+          text: 'Someone tampers with the grader\'s code so that it pays out more.',
           correct: false,
           feedback: 'No one tampered with anything here: the model found a legitimate way to score that the grader\'s author did not intend.',
         },
         {
-          text: 'The policy finds answers that score well on the grader without doing what the grader was meant to measure.',
+          text: 'The policy scores well on the grader without doing the intended task.',
           correct: true,
           feedback: 'Right. The reward goes up; the real quality does not.',
         },
         {
-          text: 'The reward goes down because the task is too hard.',
+          text: 'The reward goes down over training because the task is too hard.',
           correct: false,
           feedback: 'That is just a hard task. Reward hacking shows up as a reward that rises while true quality stays flat.',
         },
@@ -109,17 +110,17 @@ export const rewardHacking: Lesson = {
       question: 'How did this lesson detect the hack?',
       choices: [
         {
-          text: 'The reward curve looked unusual.',
+          text: 'The reward curve had an unusual shape that gave the hack away.',
           correct: false,
           feedback: 'The reward curve looked like a success. Only an independent metric and the samples revealed the problem.',
         },
         {
-          text: 'By logging an independent metric (exact match) that was never trained on, and by reading the samples.',
+          text: 'By logging exact match, never trained on, and reading the samples.',
           correct: true,
           feedback: 'Yes: eval graders scored on the same samples are a cheap alarm, and the samples show what is being rewarded.',
         },
         {
-          text: 'The engine reports reward hacking automatically.',
+          text: 'The engine flags reward hacking by itself and pauses the run.',
           correct: false,
           feedback: 'No engine can know what you meant; it only sees the grader. You must check.',
         },
@@ -130,17 +131,17 @@ export const rewardHacking: Lesson = {
       question: 'Which change fixes this particular hack?',
       choices: [
         {
-          text: 'Train for more steps.',
+          text: 'Train for many more steps, until the hack wears off.',
           correct: false,
           feedback: 'More steps only entrench the hack; the reward is already at its maximum.',
         },
         {
-          text: 'Lower the learning rate.',
+          text: 'Lower the learning rate, so the policy drifts more slowly.',
           correct: false,
           feedback: 'The model would reach the same shortcut, just later: the grader still pays for it.',
         },
         {
-          text: 'Grade by exact match (or otherwise stop paying for extra characters).',
+          text: 'Grade by exact match: stop paying for extra characters.',
           correct: true,
           feedback: 'Right: once the grader pays only for the right answer, the shortcut is worth nothing and the model learns to add.',
         },

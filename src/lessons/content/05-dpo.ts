@@ -118,17 +118,17 @@ export const dpo: Lesson = {
       question: 'You raise DPO\'s β from 0.05 to 0.5. What happens, as in the run?',
       choices: [
         {
-          text: 'The model moves further from its reference and the reward rises.',
+          text: 'It moves further from its reference, and the reward rises.',
           correct: false,
           feedback: 'That is what a smaller β does. A larger β makes each pair stop pulling sooner.',
         },
         {
-          text: 'The model stays closer to its reference (lower KL) and, here, reaches a lower reward.',
+          text: 'It stays closer to its reference and, here, ends with a lower reward.',
           correct: true,
           feedback: 'Yes: σ(−β·margin) fades after a smaller margin, so the policy stops moving earlier.',
         },
         {
-          text: 'Nothing changes; β only rescales the loss.',
+          text: 'Nothing changes in training; β only rescales the reported loss.',
           correct: false,
           feedback: 'β also sets where the loss saturates, so it changes how far the model ends up moving.',
         },
@@ -139,17 +139,17 @@ export const dpo: Lesson = {
       question: 'On the noisy pairs, rewards/accuracies ends above 0.8 (often near 1) while the reward stays low. Why?',
       choices: [
         {
-          text: 'rewards/accuracies is measured on the training pairs, which include the flipped ones; the model has learned to agree with many of them.',
+          text: 'It is measured on the training pairs, flipped ones included.',
           correct: true,
           feedback: 'Right. Agreeing with wrong preferences is exactly what noisy data teaches; only an independent check reveals it.',
         },
         {
-          text: 'It is a display bug.',
+          text: 'It is a display bug: the chart shows a stale value of the metric.',
           correct: false,
           feedback: 'Both numbers are correct; they measure different things.',
         },
         {
-          text: 'The grader is also noisy.',
+          text: 'The grader is noisy too, so the reward is measured wrongly.',
           correct: false,
           feedback: 'The grader is exact match and noise-free; only the pairs were flipped.',
         },

@@ -20,12 +20,14 @@ export const noisyDemonstrations: Lesson = {
     },
     {
       heading: 'What SFT does with mistakes',
+      afterRuns: ['thirty-percent-wrong'],
       body:
         'SFT makes each demonstrated answer more likely in proportion to how often it is shown. With 70 % of demonstrations right, it ' +
         'ends up right about 70 % of the time: it has learned the mistakes as faithfully as the rest.',
     },
     {
       heading: 'What RFT does instead',
+      afterRuns: ['thirty-percent-wrong'],
       body:
         'RFT\'s signal comes from the grader, so the error rate of the demonstrations is irrelevant to it: it goes to nearly 100 %. ' +
         'The price is that RFT needs the grader to be right (lesson 4 shows what happens when it is not).',
@@ -79,17 +81,17 @@ export const noisyDemonstrations: Lesson = {
       question: 'A quarter of the demonstrations are wrong. About how often will an SFT-trained model be right when sampling?',
       choices: [
         {
-          text: 'About 75 % of the time.',
+          text: 'About 75 % of the time, since it imitates its data.',
           correct: true,
           feedback: 'Right: SFT reproduces the distribution it is shown, errors included.',
         },
         {
-          text: 'About 100 %, because wrong answers disagree with each other and cancel out.',
+          text: 'About 100 %, since the wrong answers cancel out.',
           correct: false,
           feedback: 'They do not cancel: each wrong demonstration makes its own wrong answer more likely.',
         },
         {
-          text: 'About 25 % of the time.',
+          text: 'About 25 % of the time, since errors get amplified.',
           correct: false,
           feedback: 'That would be the error rate itself; the model is right as often as the demonstrations are.',
         },
@@ -100,17 +102,17 @@ export const noisyDemonstrations: Lesson = {
       question: 'Why is the RFT lane unaffected by the wrong demonstrations?',
       choices: [
         {
-          text: 'It detects and deletes them.',
+          text: 'It detects the wrong demonstrations and deletes them first.',
           correct: false,
           feedback: 'It never looks at them at all.',
         },
         {
-          text: 'It trains on its own samples scored by the grader, not on the demonstrations.',
+          text: 'It learns from its own graded samples, not from demonstrations.',
           correct: true,
           feedback: 'Yes: its data is its own attempts, and its teacher is the grader.',
         },
         {
-          text: 'It trains for more steps than SFT.',
+          text: 'It trains for more steps than SFT, so the errors wash out.',
           correct: false,
           feedback: 'Both lanes train for the same number of steps.',
         },
@@ -121,17 +123,17 @@ export const noisyDemonstrations: Lesson = {
       question: 'What would make the RFT lane fail in the same way?',
       choices: [
         {
-          text: 'A grader that is wrong 30 % of the time (or can be gamed).',
+          text: 'A grader that is wrong 30 % of the time, or can be gamed.',
           correct: true,
           feedback: 'Right: RFT is only as good as its grader, as lesson 4 shows.',
         },
         {
-          text: 'A smaller batch.',
+          text: 'A smaller batch of prompts per step, with fewer samples.',
           correct: false,
           feedback: 'A smaller batch makes learning noisier and slower, but does not teach wrong answers.',
         },
         {
-          text: 'More wrong demonstrations.',
+          text: 'Many more wrong demonstrations mixed into the data set.',
           correct: false,
           feedback: 'The RFT lane does not read demonstrations, however many are wrong.',
         },

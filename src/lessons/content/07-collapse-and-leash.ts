@@ -122,17 +122,17 @@ export const collapseAndLeash: Lesson = {
       question: 'Every palindrome earns the same reward. Why does RFT still settle on a few?',
       choices: [
         {
-          text: 'Answers that are sampled more often get reinforced more often, which makes them sampled even more.',
+          text: 'Answers sampled more often get reinforced more often: it snowballs.',
           correct: true,
           feedback: 'Right: a rich-get-richer loop. Equal reward per answer does not mean equal total push.',
         },
         {
-          text: 'The grader secretly prefers short palindromes.',
+          text: 'The grader secretly gives short palindromes a slightly higher score.',
           correct: false,
           feedback: 'The grader gives every accepted palindrome exactly 1.',
         },
         {
-          text: 'The model runs out of memory for more answers.',
+          text: 'The model runs out of room in its table to store more answers.',
           correct: false,
           feedback: 'Capacity is not the issue: the starting policy already spreads probability over all of them.',
         },
@@ -143,17 +143,17 @@ export const collapseAndLeash: Lesson = {
       question: 'What does rft.beta add to the RFT loss?',
       choices: [
         {
-          text: 'A bonus for longer answers.',
+          text: 'A bonus for longer answers, so that they keep their variety.',
           correct: false,
           feedback: 'Length plays no role in the KL term.',
         },
         {
-          text: 'A penalty for drifting away from the reference policy (KL divergence), which slows the collapse.',
+          text: 'A KL penalty for drifting from the reference policy.',
           correct: true,
           feedback: 'Yes. The starting policy is broad, so staying near it keeps choices spread out.',
         },
         {
-          text: 'A higher learning rate.',
+          text: 'A higher learning rate for the prompts the model gets wrong.',
           correct: false,
           feedback: 'beta weights a penalty term; the optimizer settings are unchanged.',
         },
@@ -164,17 +164,17 @@ export const collapseAndLeash: Lesson = {
       question: 'Why did raising epsilon_high change nothing in this lesson\'s run?',
       choices: [
         {
-          text: 'epsilon_high only works on the GPU.',
+          text: 'epsilon_high only has an effect on the WebGPU backend.',
           correct: false,
           feedback: 'Both backends compute the same clipped objective.',
         },
         {
-          text: 'With one optimisation pass per batch the probability ratio is 1, so the clip never binds.',
+          text: 'With one pass per batch the ratio is 1, so the clip never binds.',
           correct: true,
           feedback: 'Right: the clip compares the new policy with the one that sampled. It only matters when num_iterations > 1.',
         },
         {
-          text: 'The value 0.28 is too small to matter.',
+          text: 'The value 0.28 is too close to 0.2 to make a visible difference.',
           correct: false,
           feedback: 'Any value would do nothing here; clip_ratio is 0 throughout.',
         },

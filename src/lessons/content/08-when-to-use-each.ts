@@ -81,17 +81,17 @@ export const whenToUseEach: Lesson = {
       question: 'You want replies in your company\'s tone, and you have 500 replies written exactly as you like. Which method fits first?',
       choices: [
         {
-          text: 'SFT.',
+          text: 'SFT, on the 500 replies.',
           correct: true,
           feedback: 'Right: ideal outputs for a style or format are exactly what SFT learns from.',
         },
         {
-          text: 'RFT.',
+          text: 'RFT, with a tone grader.',
           correct: false,
           feedback: 'Tone is hard to check with a program, and you already have ideal outputs: SFT uses them directly.',
         },
         {
-          text: 'DPO.',
+          text: 'DPO, on pairs of replies.',
           correct: false,
           feedback: 'DPO needs pairs of better and worse answers; you have single ideal answers, which suit SFT.',
         },
@@ -107,12 +107,12 @@ export const whenToUseEach: Lesson = {
           feedback: 'Format matters, but what you have is a way to check correctness: that is a grader, which RFT uses.',
         },
         {
-          text: 'RFT, with running the query as the grader.',
+          text: 'RFT, with the query\'s result as grader.',
           correct: true,
           feedback: 'Yes: a verifiable task with a programmable check is RFT\'s home ground, and it needs no written answers.',
         },
         {
-          text: 'DPO, comparing two queries.',
+          text: 'DPO, with pairs of queries compared by hand.',
           correct: false,
           feedback: 'You could make pairs, but you would be throwing away the direct check you already have.',
         },

@@ -158,7 +158,8 @@ export class Classroom {
 
   /** The work as saved: the grader code is the applied custom grader's source, if any. */
   private work(): SavedWork | null {
-    const def = this.pg.definition;
+    // While a lesson or the guided run has borrowed the playground, the user's own run is what is saved.
+    const def = this.pg.ownSetup?.definition ?? this.pg.definition;
     if (!def) return null;
     const grader = def.config.grader;
     const graderCode = grader && grader.type === 'js' && typeof grader.source === 'string' ? grader.source : null;

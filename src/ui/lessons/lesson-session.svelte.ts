@@ -107,7 +107,7 @@ export class LessonSession {
     const config = this.fixedSeed === null ? run.config : { ...run.config, seed: this.fixedSeed };
     this.loading = true;
     try {
-      await this.pg.loadRun({ config, lanes: laneSwitches(run) });
+      await this.pg.borrow('the lesson', { config, lanes: laneSwitches(run) });
     } finally {
       this.loading = false;
     }
@@ -138,6 +138,28 @@ export class LessonSession {
     if (this.loaded?.lesson === lesson.id) {
       const history = this.pg.history.toJSON();
       out[this.loaded.run] = { rft: history.rft, dpo: history.dpo, sft: history.sft };
+    }
+    return out;
+  }
+
+  /**
+   * Which of `runIds` (default: every run of the open lesson) have not yet reached their steps on the page,
+   * with how far they are, in words; empty when all have. Results are shown only after that.
+   */
+  unfinished(runIds?: readonly string[]): string[] {
+    const lesson = this.lesson;
+    if (!lesson) return [];
+    const records = this.records();
+    const needed = this.requiredSteps[lesson.id] ?? {};
+    const out: string[] = [];
+    for (const id of runIds ?? lesson.runs.map((r) => r.id)) {
+      const run = lesson.runs.find((r) => r.id === id);
+      if (!run) continue;
+      const steps = needed[id];
+      const lanes = records[id] ?? {};
+      const done = Math.min(...run.lanes.map((l) => lanes[l]?.length ?? 0));
+      if (steps === undefined) out.push(`“${run.label}”: not run yet`);
+      else if (done < steps) out.push(`“${run.label}”: step ${done} of ${steps}`);
     }
     return out;
   }
