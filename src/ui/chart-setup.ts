@@ -106,11 +106,19 @@ export function createLineChart(canvas: HTMLCanvasElement, spec: ChartSpec, xTit
       scales: {
         // Fixed (zero) label rotation: chart.js then skips fitting rotated labels on every update.
         x: { type: 'linear', title: { display: true, text: xTitle, color: text }, grid: { color: grid }, ticks: { color: text, maxTicksLimit: 6, minRotation: 0, maxRotation: 0, callback: formatTick } },
-        y: { type: 'linear', min: spec.yMin, max: spec.yMax, grid: { color: grid }, ticks: { color: text, maxTicksLimit: 5, callback: formatTick } },
+        y: {
+          type: 'linear',
+          min: spec.yMin,
+          max: spec.yMax,
+          title: { display: spec.yTitle !== undefined, text: spec.yTitle ?? '', color: text },
+          grid: { color: grid },
+          ticks: { color: text, maxTicksLimit: 5, callback: formatTick },
+        },
       },
       plugins: {
         decimation: { enabled: true, algorithm: 'lttb', samples: 300, threshold: 400 },
-        tooltip: { enabled: true },
+        // The tooltip names the metric as TRL logs it (and as the exports write it) beside the friendly label.
+        tooltip: { enabled: true, callbacks: { label: (item) => `${item.dataset.label} (${spec.lines[item.datasetIndex]?.metric}): ${formatTick(item.parsed.y ?? NaN)}` } },
       },
     },
   };

@@ -14,10 +14,14 @@ export const LANE_STYLE: Record<LaneId, { name: string; color: string; dash: num
 export interface LineSpec {
   lane: LaneId;
   metric: string;
+  /** The legend's friendly name; the metric's TRL name is `metric` (tooltip, exports). */
   label: string;
   color: string;
   dash: number[];
 }
+
+/** Evaluation-grader lines: the lane's colour, a dash-dot pattern no lane line uses. */
+export const EVAL_DASH = [10, 3, 2, 3];
 
 export interface ChartSpec {
   id: string;
@@ -25,6 +29,8 @@ export interface ChartSpec {
   /** One line on how to read the chart. */
   help: string;
   lines: LineSpec[];
+  /** The y axis title, with units. */
+  yTitle?: string;
   /** Fixed y range when the metric has one (rewards, fractions). */
   yMin?: number;
   yMax?: number;
@@ -33,12 +39,28 @@ export interface ChartSpec {
 const perLane = (metric: string, lanes: readonly LaneId[]): LineSpec[] =>
   lanes.map((lane) => ({ lane, metric, label: LANE_STYLE[lane].name, color: LANE_STYLE[lane].color, dash: LANE_STYLE[lane].dash }));
 
-/** The shared charts for the lanes that are on. */
-export function sharedCharts(enabled: readonly LaneId[]): ChartSpec[] {
+/**
+ * The shared charts for the lanes that are on. Every evaluation grader (`rewards/<name>`, scored on the
+ * same samples, never trained on) is drawn in the reward chart beside `reward`, in its lane's colour.
+ */
+export function sharedCharts(enabled: readonly LaneId[], evalGraders: readonly string[] = []): ChartSpec[] {
+  const evalLines: LineSpec[] = evalGraders.flatMap((name) =>
+    enabled.map((lane) => ({ lane, metric: `rewards/${name}`, label: `${LANE_STYLE[lane].name} · ${name}`, color: LANE_STYLE[lane].color, dash: EVAL_DASH })),
+  );
   const charts: ChartSpec[] = [
-    { id: 'reward', title: 'Reward', help: 'Mean grader score of each lane’s samples (all lanes on one axis).', lines: perLane('reward', enabled), yMin: 0, yMax: 1 },
-    { id: 'kl', title: 'KL to the starting policy', help: 'How far each policy has moved from where it started.', lines: perLane('kl', enabled) },
-    { id: 'entropy', title: 'Entropy', help: 'How spread out the answers are; near 0 means one answer per prompt.', lines: perLane('entropy', enabled) },
+    {
+      id: 'reward',
+      title: 'Reward',
+      help: evalLines.length
+        ? 'Mean grader score of each lane’s samples; dash-dot lines: evaluation graders on the same samples, never trained on.'
+        : 'Mean grader score of each lane’s samples (all lanes on one axis).',
+      lines: [...perLane('reward', enabled), ...evalLines],
+      yTitle: 'mean score (0–1)',
+      yMin: 0,
+      yMax: 1,
+    },
+    { id: 'kl', title: 'KL to the starting policy', help: 'How far each policy has moved from where it started.', lines: perLane('kl', enabled), yTitle: 'KL (nats)' },
+    { id: 'entropy', title: 'Entropy', help: 'How spread out the answers are; near 0 means one answer per prompt.', lines: perLane('entropy', enabled), yTitle: 'entropy (nats)' },
   ];
   if (enabled.includes('dpo')) {
     charts.push({
@@ -46,9 +68,10 @@ export function sharedCharts(enabled: readonly LaneId[]): ChartSpec[] {
       title: 'DPO log-probabilities',
       help: 'log π of the chosen and of the rejected answers: DPO pushes them apart.',
       lines: [
-        { lane: 'dpo', metric: 'logps/chosen', label: 'chosen', color: '#0072B2', dash: [] },
-        { lane: 'dpo', metric: 'logps/rejected', label: 'rejected', color: '#D55E00', dash: [8, 4] },
+        { lane: 'dpo', metric: 'logps/chosen', label: 'chosen answer', color: '#0072B2', dash: [] },
+        { lane: 'dpo', metric: 'logps/rejected', label: 'rejected answer', color: '#D55E00', dash: [8, 4] },
       ],
+      yTitle: 'log-probability (nats)',
     });
   }
   if (enabled.includes('rft')) {
@@ -57,9 +80,10 @@ export function sharedCharts(enabled: readonly LaneId[]): ChartSpec[] {
       title: 'RFT learning signal',
       help: 'Share of prompt groups whose samples all scored the same (no signal), and of ratios clipped by ε.',
       lines: [
-        { lane: 'rft', metric: 'frac_reward_zero_std', label: 'frac_reward_zero_std', color: '#CC79A7', dash: [] },
-        { lane: 'rft', metric: 'clip_ratio', label: 'clip_ratio', color: '#E69F00', dash: [8, 4] },
+        { lane: 'rft', metric: 'frac_reward_zero_std', label: 'groups with no signal', color: '#CC79A7', dash: [] },
+        { lane: 'rft', metric: 'clip_ratio', label: 'ratios clipped', color: '#E69F00', dash: [8, 4] },
       ],
+      yTitle: 'share (0–1)',
       yMin: 0,
       yMax: 1,
     });
@@ -69,7 +93,7 @@ export function sharedCharts(enabled: readonly LaneId[]): ChartSpec[] {
 
 /** The loss chart inside a lane card. */
 export function lossChart(lane: LaneId): ChartSpec {
-  return { id: `loss-${lane}`, title: `${LANE_STYLE[lane].name} loss`, help: 'The objective this lane minimises.', lines: perLane('loss', [lane]) };
+  return { id: `loss-${lane}`, title: `${LANE_STYLE[lane].name} loss`, help: 'The objective this lane minimises.', lines: perLane('loss', [lane]), yTitle: 'loss' };
 }
 
 /** Counts of values in `bins` equal-width bins over [min, max] (values outside are clamped in). */

@@ -16,7 +16,7 @@ export function playgroundDeps(notify: (message: string) => void): SessionDeps {
     loadTask: resolveTask,
     createGrader,
     objectiveProblem,
-    chooseBackend: (pref, state) => chooseBackend(pref, state, notify),
+    chooseBackend: (pref, state, config) => chooseBackend(pref, state, notify, config),
     async validateGrader(spec) {
       // Syntax problems of custom JS come with line and column for the editor's markers.
       if (spec.type === 'js' && typeof spec.source === 'string') {

@@ -20,7 +20,7 @@ export interface TrainerDeps {
   loadTask(config: Config): Task;
   createGrader(spec: Task['grader']): Grader;
   /** One backend per lane; `badge` describes the first one for the top bar. */
-  chooseBackend(pref: Config['backend'], state: PolicyState): Promise<{ backend: Backend; badge: string }>;
+  chooseBackend(pref: Config['backend'], state: PolicyState, config?: Config): Promise<{ backend: Backend; badge: string }>;
   /** Why a task cannot train with an objective (no demonstrations, no pairs), or null. */
   objectiveProblem?(config: Config, task: Task): string | null;
 }
@@ -107,7 +107,7 @@ export class Trainer {
     const slots = new Map<LaneId, LaneSlot>();
     // Every lane starts from a copy of the same initial policy, so differences come from the objective alone.
     // Backends are created together: a GPU device and its pipelines take a while each.
-    const chosen = await Promise.allSettled(LANE_IDS.map(() => this.deps.chooseBackend(def.config.backend, cloneState(start))));
+    const chosen = await Promise.allSettled(LANE_IDS.map(() => this.deps.chooseBackend(def.config.backend, cloneState(start), def.config)));
     const failed = chosen.find((c) => c.status === 'rejected');
     if (failed) {
       for (const c of chosen) if (c.status === 'fulfilled') c.value.backend.dispose();
