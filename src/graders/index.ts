@@ -7,75 +7,48 @@
  * validateGrader also loads custom code, for the editor and the CLI.
  */
 import type { GraderSpec } from '../engine/task.ts';
-import { jsGrader } from './js-grader.ts';
-import { isPlainObject, show, SpecReader } from './spec.ts';
-import { multi } from './templates/multi.ts';
-import { numeric } from './templates/numeric.ts';
-import { regexCheck } from './templates/regex.ts';
-import { simulatedJudge } from './templates/simulated-judge.ts';
-import { stringCheck } from './templates/string-check.ts';
-import { textSimilarity } from './templates/text-similarity.ts';
+import { buildGrader, jsFields, JS_DEFAULT_MEMORY_MB, TEMPLATE_TIMEOUT_MS } from './build.ts';
+import { SandboxedGrader, type SandboxLimits } from './sandboxed-grader.ts';
+import type { SpecReader } from './spec.ts';
 import { type Grader, GraderConfigError } from './types.ts';
 
 export * from './types.ts';
 export { renderTemplate, compileTemplate } from './template.ts';
 export { checkSource, formatProblem, locateSourceProblems, type SourceProblem } from './check-source.ts';
 export { GRADER_CSP, GRADER_CSP_INLINE_SCRIPTS } from './sandbox/csp.ts';
-export { JS_DEFAULT_TIMEOUT_MS, JS_DEFAULT_MEMORY_MB } from './js-grader.ts';
+export { GRADER_TYPES, JS_DEFAULT_TIMEOUT_MS, JS_DEFAULT_MEMORY_MB, TEMPLATE_TIMEOUT_MS } from './build.ts';
+export { SCORE_LIMIT } from './sandboxed-grader.ts';
 export { SIMILARITY_METRICS } from './templates/text-similarity.ts';
 export { FORMULA_FUNCTIONS } from './templates/multi.ts';
-
-/** Every grader type createGrader builds. */
-export const GRADER_TYPES = ['string_check', 'text_similarity', 'numeric', 'regex', 'multi', 'simulated_judge', 'js'] as const;
-
-/** OpenAI grader types that cannot run here, and what to do instead. */
-const REFUSED: Record<string, string> = {
-  python:
-    'Python graders cannot run in this playground (there is no Python interpreter in the browser); ' +
-    'port it to a custom JS grader: {"type": "js", "source": "function grade(sample, item) { ... }"} has the same grade(sample, item) signature',
-  score_model:
-    'score_model graders call a hosted LLM, and this playground is offline with no such model; ' +
-    'use "simulated_judge" (a rubric with configurable bias and noise) or a custom JS grader',
-  label_model:
-    'label_model graders call a hosted LLM, and this playground is offline with no such model; ' +
-    'use "string_check" / "multi" on the answer, or a custom JS grader that returns a label score',
-  endpoint: 'endpoint graders call a web service, and graders here have no network access; use a custom JS grader',
-};
 
 /**
  * A ready grader for `spec`. Throws GraderConfigError naming the bad field
  * (`path` is where the spec sits, e.g. "grader" or "eval_graders.fuzzy").
+ *
+ * The whole spec is checked here, synchronously (custom source syntax
+ * included); the grader itself runs in a grading worker with a time limit
+ * (sandboxed-grader.ts), started on the first batch.
  */
 export function createGrader(spec: GraderSpec, path = 'grader'): Grader {
-  if (!isPlainObject(spec)) throw new GraderConfigError(`${path} = ${show(spec)}: must be an object with a "type" field`, path);
-  if (typeof spec.type !== 'string') {
-    throw new GraderConfigError(`${path}.type = ${show(spec.type)}: must be one of ${GRADER_TYPES.map((t) => JSON.stringify(t)).join(', ')}`, `${path}.type`);
-  }
-  const r = new SpecReader(spec, path);
-  switch (spec.type) {
-    case 'string_check':
-      return stringCheck(r);
-    case 'text_similarity':
-      return textSimilarity(r);
-    case 'numeric':
-      return numeric(r);
-    case 'regex':
-      return regexCheck(r);
-    case 'multi':
-      return multi(r, createGrader);
-    case 'simulated_judge':
-      return simulatedJudge(r, createGrader);
-    case 'js':
-      return jsGrader(r);
-    default: {
-      const why = REFUSED[spec.type];
-      if (why) throw new GraderConfigError(`${path}.type = ${JSON.stringify(spec.type)}: ${why}`, `${path}.type`);
-      throw new GraderConfigError(
-        `${path}.type = ${JSON.stringify(spec.type)}: unknown grader type; must be one of ${GRADER_TYPES.map((t) => JSON.stringify(t)).join(', ')}`,
-        `${path}.type`,
-      );
-    }
-  }
+  const limits: SandboxLimits = { timeoutMs: TEMPLATE_TIMEOUT_MS, memoryMb: JS_DEFAULT_MEMORY_MB, maxWorkers: 1, chunked: false, needsVm: false };
+  let jsCount = 0;
+  let sourcePath = path;
+  // The host never runs custom code: a js spec is only read and its syntax checked.
+  const checkOnly = (r: SpecReader): Grader => {
+    const f = jsFields(r);
+    jsCount++;
+    sourcePath = r.fieldPath('source');
+    limits.needsVm = true;
+    limits.timeoutMs = jsCount === 1 ? f.timeoutMs : Math.max(limits.timeoutMs, f.timeoutMs);
+    limits.memoryMb = jsCount === 1 ? f.memoryMb : Math.max(limits.memoryMb, f.memoryMb);
+    limits.maxWorkers = f.maxWorkers;
+    return { name: f.name, grade: () => Promise.reject(new Error('not graded on the host')) };
+  };
+  const checked = buildGrader(spec, path, checkOnly);
+  checked.dispose?.();
+  // A plain custom grader names its samples itself, so its batches can be split over workers.
+  limits.chunked = (spec as { type?: unknown }).type === 'js';
+  return new SandboxedGrader(spec, checked.name, limits, path, limits.chunked ? sourcePath : path);
 }
 
 export type GraderValidation = { ok: true; name: string } | { ok: false; message: string; path: string };

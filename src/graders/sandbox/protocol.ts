@@ -1,27 +1,33 @@
 /**
- * The one interface every grader sandbox exposes over comlink, whether it is a
+ * The one interface every grading worker exposes over comlink, whether it is a
  * Web Worker (browser) or a worker_threads Worker (Node). Batches cross as JSON
- * strings: one structured-clone of a string is cheap, and in Node the string is
- * what the vm context must receive anyway (see runner-source.ts).
+ * strings: one structured clone of a string is cheap, and a string is what the
+ * QuickJS VM must receive anyway (see quickjs-sandbox.ts).
  */
 import type { Remote } from 'comlink';
+import type { GraderSpec } from '../../engine/task.ts';
 
-export type LoadOutcome = { ok: true } | { ok: false; message: string };
+/** A failed load names the field at fault ("grader.graders.mine.source") when it knows it. */
+export type LoadOutcome = { ok: true } | { ok: false; message: string; path?: string };
 
-/**
- * Where the worker reports the sample it is about to grade, so a timeout can name it:
- * shared memory when the page may use it (Node always; browsers only when cross-origin
- * isolated), else a message port the worker posts to now and then.
- */
-export type ProgressChannel = SharedArrayBuffer | MessagePort | null;
+/** What a grading worker is asked to run: one grader spec, already checked by the host. */
+export interface SandboxJob {
+  spec: GraderSpec;
+  /** Where the spec sits in the config, for messages ("grader", "eval_graders.fuzzy"). */
+  path: string;
+  /** True when custom JS occurs anywhere in the spec, so the worker must start a QuickJS engine. */
+  needsVm: boolean;
+  /** The QuickJS engine, compiled once by the host (browsers); Node workers load their own. */
+  wasm?: WebAssembly.Module;
+}
 
 export interface SandboxApi {
   /** Answers once the worker has started, so start-up time is not charged to the grader's time limit. */
   ping(): true;
-  /** Runs the user's source (top-level code included) and finds `grade`. */
-  load(source: string, progress: ProgressChannel): LoadOutcome;
-  /** Grades one chunk: JSON of BatchPayload in, JSON of ChunkResult out. */
-  grade(batchJson: string): string;
+  /** Builds the grader (running custom JS top-level code in its VM). */
+  load(job: SandboxJob): Promise<LoadOutcome>;
+  /** Grades one chunk of `n` samples: JSON of BatchPayload in, JSON of ChunkResult (or `{ fatal }`) out. */
+  grade(batchJson: string, n: number): Promise<string>;
 }
 
 export interface BatchPayload {
@@ -33,37 +39,36 @@ export interface BatchPayload {
   offset: number;
 }
 
+/** A chunk's result as the worker sends it. The host validates every field before use. */
 export interface ChunkResult {
   scores: number[];
   /** Chunk-local indices of samples whose grading failed. */
   failed: number[];
   firstError: string | null;
+  /** Samples in error, when more than `failed` lists (a composite grader whose part failed without saying where). */
+  errors?: number;
+  /** Per-criterion scores of composite graders (multi), by name. */
+  subScores?: Record<string, number[]>;
 }
 
-/** A running sandbox as the pool sees it. */
+/** A running grading worker as the pool sees it. */
 export interface SandboxHost {
   api: Remote<SandboxApi>;
-  /** api.load with this host's progress channel (shared memory, or a port handed over once). */
-  load(source: string): Promise<LoadOutcome>;
-  /** The chunk-local sample index last reported; `exact` is false when reports are throttled. */
-  progress(): { index: number; exact: boolean };
-  /** Forgets the last report, before a new chunk starts. */
-  resetProgress(): void;
   /** Resolves with a reason when the worker dies on its own (out of memory, crash). */
   died: Promise<{ reason: 'memory' | 'crash'; message: string }>;
   terminate(): void;
 }
 
 export interface SpawnOptions {
-  /** Heap limit for the sandbox (Node only; browsers offer no such control). */
+  /** Heap limit for the worker's own JavaScript (Node only); the VM has its own limit inside. */
   memoryMb: number;
 }
 
-export type SpawnSandbox = (options: SpawnOptions) => SandboxHost;
-
 /** What a platform (Node or browser) provides to the pool. */
 export interface SandboxPlatform {
-  spawn: SpawnSandbox;
+  spawn(options: SpawnOptions): SandboxHost;
+  /** The QuickJS engine to hand to workers, compiled once (browsers); undefined where workers load their own. */
+  vmModule(): Promise<WebAssembly.Module | undefined>;
   /** Cores the pool may use: os.availableParallelism() or navigator.hardwareConcurrency. */
   cores: number;
 }

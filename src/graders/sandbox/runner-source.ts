@@ -1,11 +1,15 @@
 /**
- * JavaScript that runs *inside* the sandbox realm (a vm context in Node, the
- * worker's global in the browser), next to the user's grader. It is text, not a
- * module, because it must be evaluated in that realm: in Node anything created
- * outside the context (a function, an array) would hand user code a way out
- * through `x.constructor.constructor("return process")()`. Data therefore
- * crosses as JSON strings, and everything the loop relies on is captured before
- * user code runs, so a grader that patches JSON or Array cannot reach it.
+ * JavaScript that runs *inside* the QuickJS virtual machine, next to the user's
+ * grader. QuickJS is a separate JavaScript engine compiled to WebAssembly: its
+ * objects live in the wasm module's linear memory, so nothing the grader can
+ * touch (an error, a promise, a constructor, a prototype) belongs to the host's
+ * realm, and the VM has no network, storage, timers or modules at all.
+ *
+ * The runner is text because it must be evaluated in that VM. Data crosses as
+ * JSON strings. Everything the loop relies on is captured before user code
+ * runs, so a grader that patches JSON, Array, String or Object.prototype can at
+ * worst spoil its own result, which the host then validates (see
+ * sandboxed-grader.ts) and refuses as a grader error.
  */
 
 /** Name user code is evaluated under; stack frames mention it with line and column. */
@@ -17,40 +21,58 @@ export const GRADER_FILENAME = 'grader.js';
  */
 export const SOURCE_SUFFIX = '\n;globalThis.__rftGrade = typeof grade === "function" ? grade : undefined;\n';
 
-/** Replaces the network with functions that fail loudly; the browser's CSP is the real wall. */
+/** Longest message text the runner lets out of the VM; the host caps again. */
+export const MESSAGE_CAP = 1000;
+
+/**
+ * Names a student may try for the network or the host, defined to fail with a
+ * message that says why. The VM has none of them anyway: this is for the
+ * message only, not the wall.
+ */
 export const PRELUDE_SOURCE = String.raw`(function () {
   'use strict';
-  var blocked = function (what) {
+  var blocked = function (what, kind) {
     return function () {
       var target = arguments.length > 0 ? ' (' + String(arguments[0]).slice(0, 80) + ')' : '';
-      throw new Error('network access is blocked in graders: ' + what + target + ' is not allowed');
+      throw new Error(kind + ' is blocked in graders: ' + what + target + ' is not allowed');
     };
   };
-  var names = ['fetch', 'XMLHttpRequest', 'WebSocket', 'EventSource', 'WebTransport', 'importScripts', 'Worker', 'SharedWorker', 'BroadcastChannel'];
-  for (var k = 0; k < names.length; k++) {
-    var name = names[k];
-    // Delete along the prototype chain: in a worker, fetch lives on WorkerGlobalScope.prototype.
-    for (var o = globalThis; o; o = Object.getPrototypeOf(o)) {
-      try { if (Object.prototype.hasOwnProperty.call(o, name)) delete o[name]; } catch (e) {}
+  var net = ['fetch()', 'new XMLHttpRequest()', 'new WebSocket()', 'new EventSource()', 'new WebTransport()', 'importScripts()',
+    'new Worker()', 'new SharedWorker()', 'new BroadcastChannel()', 'new RTCPeerConnection()', 'new WebSocketStream()'];
+  var host = ['require()', 'setTimeout()', 'setInterval()', 'queueMicrotask()', 'postMessage()'];
+  function define(list, kind) {
+    for (var k = 0; k < list.length; k++) {
+      var what = list[k], name = what.replace(/^new /, '').replace('()', '');
+      Object.defineProperty(globalThis, name, { value: blocked(what, kind), writable: false, configurable: false, enumerable: false });
     }
-    try {
-      Object.defineProperty(globalThis, name, { value: blocked(name === 'importScripts' ? 'importScripts()' : name === 'fetch' ? 'fetch()' : 'new ' + name + '()'), writable: false, configurable: false });
-    } catch (e) {}
   }
+  define(net, 'network access');
+  define(host, 'host access');
 })();`;
 
 /**
- * Evaluates to `function (progress) → runner`: `progress(i)` is told which sample
- * is about to be graded (so a timeout can name it); the runner has
- * `take()` (picks up the user's grade function after their source ran) and
- * `run(json)` (grades a batch, returns a JSON string).
+ * Evaluates to the runner: `take()` picks up the user's grade function after
+ * their source ran; `run(json)` grades a batch and returns a JSON string;
+ * `current()` is the chunk-local index of the sample being graded, read by the
+ * host after a time-out interrupts the VM; `describe(e)` words a top-level throw.
  */
-export const RUNNER_SOURCE = String.raw`(function (progress) {
+export const RUNNER_SOURCE = String.raw`(function () {
   'use strict';
   var parse = JSON.parse, stringify = JSON.stringify, isFinite = Number.isFinite, freeze = Object.freeze;
   var isFrozen = Object.isFrozen, keys = Object.keys, StringFn = String, isArray = Array.isArray;
-  var FILE = /grader\.js:(\d+):(\d+)/;
-  var grade;
+  var apply = Reflect.apply, slice = String.prototype.slice, exec = RegExp.prototype.exec, join = Array.prototype.join;
+  var setProto = Object.setPrototypeOf, create = Object.create;
+  var FILE = /grader\.js:(\d+)(?::(\d+))?/;
+  var CAP = ${MESSAGE_CAP};
+  var grade, index = -1;
+
+  function cap(s) {
+    s = StringFn(s);
+    return s.length > CAP ? apply(slice, s, [0, CAP - 3]) + '...' : s;
+  }
+
+  // A list nobody can intercept: no prototype, so no inherited setters on '0', '1', ...
+  function list() { return setProto([], null); }
 
   function deepFreeze(v) {
     if (v !== null && typeof v === 'object' && !isFrozen(v)) {
@@ -62,32 +84,36 @@ export const RUNNER_SOURCE = String.raw`(function (progress) {
   }
 
   function where(e) {
-    var stack = e && typeof e === 'object' ? e.stack : undefined;
-    var m = typeof stack === 'string' ? FILE.exec(stack) : null;
-    return m ? ' at line ' + m[1] + ', column ' + m[2] : '';
+    var stack;
+    try { stack = e && typeof e === 'object' ? e.stack : undefined; } catch (x) { stack = undefined; }
+    var m = typeof stack === 'string' ? apply(exec, FILE, [stack]) : null;
+    return m ? ' at line ' + m[1] + (m[2] ? ', column ' + m[2] : '') : '';
   }
 
   function describeThrown(e) {
-    if (e && typeof e === 'object' && typeof e.message === 'string') {
-      var msg = e.message;
-      // Node's wording for import() in a vm context tells a student nothing.
-      if (/dynamic import callback/i.test(msg)) msg = 'import() is not allowed in a grader (network and module loading are blocked)';
-      var name = typeof e.name === 'string' ? e.name : 'Error';
-      return { where: where(e), text: name + ': ' + msg };
+    try {
+      if (e && typeof e === 'object' && typeof e.message === 'string') {
+        var name = typeof e.name === 'string' ? cap(e.name) : 'Error';
+        return { where: where(e), text: name + ': ' + cap(e.message) };
+      }
+      var shown;
+      try { shown = stringify(e); } catch (x) { shown = undefined; }
+      return { where: '', text: 'threw ' + cap(typeof shown === 'string' ? shown : StringFn(e)) };
+    } catch (x) {
+      return { where: '', text: 'threw a value that cannot be shown' };
     }
-    var shown;
-    try { shown = stringify(e); } catch (x) { shown = undefined; }
-    return { where: '', text: 'threw ' + (shown === undefined ? StringFn(e) : shown) };
+  }
+
+  function isOutOfMemory(e) {
+    try { return e instanceof InternalError && e.message === 'out of memory'; } catch (x) { return false; }
   }
 
   function describeReturn(v) {
     if (v === undefined) return 'returned undefined; grade() must return a number (is a "return" missing?)';
     if (typeof v === 'number') return 'returned ' + StringFn(v) + '; grade() must return a finite number';
-    if (typeof v === 'string') {
-      var shown = v.length > 40 ? v.slice(0, 37) + '...' : v;
-      return 'returned a string (' + stringify(shown) + '); grade() must return a number, e.g. Number(x)';
-    }
+    if (typeof v === 'string') return 'returned a string (' + stringify(cap(v.length > 40 ? apply(slice, v, [0, 37]) + '...' : v)) + '); grade() must return a number, e.g. Number(x)';
     if (typeof v === 'boolean') return 'returned ' + v + '; grade() must return a number, e.g. ok ? 1 : 0';
+    if (typeof v === 'bigint') return 'returned a BigInt; grade() must return a number, e.g. Number(x)';
     if (v !== null && typeof v === 'object' && typeof v.then === 'function') {
       return 'returned a Promise; grade() must return a number synchronously (async functions and await are not supported)';
     }
@@ -104,32 +130,39 @@ export const RUNNER_SOURCE = String.raw`(function (progress) {
       var d = describeThrown(e);
       return d.where + ': ' + d.text;
     },
+    current: function () { return index; },
     run: function (json) {
       var batch = parse(json);
       var texts = batch.texts, items = batch.items, itemOf = batch.itemOf, offset = batch.offset;
       // Frozen so one sample's grading cannot change what the next one sees.
       for (var j = 0; j < items.length; j++) deepFreeze(items[j]);
       var n = texts.length;
-      var scores = new Array(n), failed = [], first = null;
+      var scores = list(), failed = list(), nFailed = 0, first = null;
       for (var i = 0; i < n; i++) {
-        progress(i);
+        index = i;
         var v, problem = null;
         try {
           v = grade(freeze({ output_text: texts[i] }), items[itemOf[i]]);
           if (typeof v !== 'number' || !isFinite(v)) problem = 'grader ' + describeReturn(v) + ' on sample ' + (offset + i);
         } catch (e) {
+          // Out of memory is the VM's limit, not this sample's fault: it ends the batch (the host says so).
+          if (isOutOfMemory(e)) throw e;
           var d = describeThrown(e);
           problem = 'grader threw on sample ' + (offset + i) + d.where + ': ' + d.text;
         }
         if (problem === null) {
-          scores[i] = v;
+          scores[i] = StringFn(v);
         } else {
-          scores[i] = 0;
-          failed.push(i);
-          if (first === null) first = problem;
+          scores[i] = '0';
+          failed[nFailed++] = StringFn(i);
+          if (first === null) first = cap(problem);
         }
       }
-      return stringify({ scores: scores, failed: failed, firstError: first });
+      index = -1;
+      scores.length = n;
+      failed.length = nFailed;
+      // Built by hand from primitives: JSON.stringify of an object would consult a patched toJSON.
+      return '{"scores":[' + apply(join, scores, [',']) + '],"failed":[' + apply(join, failed, [',']) + '],"firstError":' + (first === null ? 'null' : stringify(first)) + '}';
     }
   };
 })`;

@@ -118,7 +118,7 @@ export function multi(r: SpecReader, build: BuildGrader): Grader {
       }
       // Sub-graders that failed without saying where still count, at least as many as they reported.
       errors = Math.max(errors, ...results.map((x) => x.errors));
-      return { scores, errors, firstError, subScores };
+      return { scores, errors, firstError, failed, subScores };
     },
     async prepare() {
       await Promise.all(subGraders.map((g) => g.prepare?.()));
