@@ -131,7 +131,7 @@ describe.skipIf(!HAVE_CHROMIUM).each([
       await expect.poll(() => page.locator('figure[data-chart-id=reward] .legend').textContent(), { timeout: 10_000 }).toContain('RFT · exact_match');
     }
     await page.getByRole('button', { name: 'Play' }).click();
-    await page.waitForFunction(() => (window.__rftPlayground.chartData('reward') ?? []).some((d) => d.label.includes('exact_match') && d.points.length > 5), null, { timeout: 30_000 });
+    await page.waitForFunction(() => window.__rftPlayground.metrics().rft.filter((r) => typeof r['rewards/exact_match'] === 'number').length > 5, null, { timeout: 30_000 });
     await page.getByRole('button', { name: 'Pause' }).click();
 
     // Leaving the lesson offers the student's own setup back; declining to keep it means a reload opens their own run.
