@@ -18,13 +18,6 @@ function contentSecurityPolicy(): Plugin {
   };
 }
 
-/**
- * @lezer/common declares no "sideEffects" field, so the bundler would keep all of it
- * (6 KB gzipped) for one unused import in @codemirror/commands; its top level only
- * defines classes. Shared with the single-file build.
- */
-export const LEAN_TREESHAKE = { moduleSideEffects: (id: string) => !id.includes('/@lezer/common/') };
-
 export default defineConfig({
   // Relative base: the built files work from any sub-path or a USB stick.
   base: './',
@@ -32,7 +25,6 @@ export default defineConfig({
   plugins: [svelte(), contentSecurityPolicy(), VitePWA(pwaOptions)],
   // The shaders are bundled into the training worker, whose build has its own plugin list.
   worker: { format: 'es', plugins: () => [wgslMinify()] },
-  build: { rolldownOptions: { treeshake: LEAN_TREESHAKE } },
   test: {
     include: ['tests/**/*.test.ts'],
     testTimeout: 120_000,

