@@ -41,7 +41,7 @@ export const LANE_KNOBS: Record<LaneId, readonly Knob[]> = {
   ],
   dpo: [
     { path: 'dpo.beta', label: 'β', kind: 'range', min: 0.01, max: 2, step: 0.01, help: 'How strongly a preference may move the policy away from the start.' },
-    { path: 'dpo.loss_type', label: 'Loss', kind: 'select', options: options('sigmoid', 'ipo', 'hinge', 'robust'), help: 'sigmoid is the DPO paper; ipo and hinge bound the push; robust expects noisy labels.' },
+    { path: 'dpo.loss_type', label: 'Loss', kind: 'select', options: options('sigmoid', 'cdpo', 'ipo', 'hinge', 'robust'), help: 'sigmoid is the DPO paper; cdpo softens it for noisy labels (dpo.label_smoothing); ipo and hinge bound the push; robust expects noisy labels.' },
     { path: 'dpo.pairs', label: 'Pairs', kind: 'select', options: options('offline', 'online'), help: 'Offline: the dataset’s pairs. Online: sample, grade, best vs worst.' },
   ],
   sft: [],

@@ -66,6 +66,14 @@ describe('knobs', () => {
       }
     }
   });
+  it('the DPO loss select offers every loss the engine has, cdpo included', () => {
+    const loss = LANE_KNOBS.dpo.find((k) => k.path === 'dpo.loss_type');
+    expect(loss?.kind).toBe('select');
+    const offered = loss?.kind === 'select' ? loss.options.map((o) => o.value) : [];
+    // The engine's dpo.loss_type values (src/engine/config.ts), and nothing it refuses.
+    expect(offered.sort()).toEqual(['cdpo', 'hinge', 'ipo', 'robust', 'sigmoid']);
+    expect(parseConfig(setPath(defaultConfig(), 'dpo.loss_type', 'exo_pair')).ok).toBe(false);
+  });
   it('every knob has a one-line explanation', () => {
     for (const k of all) {
       expect(k.help.length).toBeGreaterThan(10);
