@@ -17,8 +17,14 @@ import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule }
 import type { LoadOutcome } from './protocol.ts';
 import { GRADER_FILENAME, MESSAGE_CAP, PRELUDE_SOURCE, RUNNER_SOURCE, SOURCE_SUFFIX } from './runner-source.ts';
 
-/** The VM's own stack limit; well inside the host's, so the VM runs out first (checked in tests). */
-const VM_STACK_BYTES = 256 * 1024;
+/**
+ * The VM's own stack limit. The interpreter's wasm frames also use the host's
+ * native stack, which is smaller in a browser worker than in Node; at this
+ * size the VM runs out first on both (a RangeError the grader can catch), and
+ * a grader may still recurse ~200 deep through native callbacks, far deeper
+ * when plain. Past that, the host's trap is caught too (`guard`).
+ */
+const VM_STACK_BYTES = 128 * 1024;
 
 export interface QuickJsLimits {
   timeoutMs: number;
@@ -37,6 +43,8 @@ export class QuickJsSandbox {
   private readonly vm: QuickJSContext;
   private readonly runner: QuickJSHandle;
   private deadline = 0;
+  /** Set when the host trapped mid-VM: the wasm state is then unknown, and nothing more is asked of it. */
+  private broken = false;
 
   constructor(
     module: QuickJSWASMModule,
@@ -92,6 +100,7 @@ export class QuickJsSandbox {
   }
 
   dispose(): void {
+    if (this.broken) return;
     try {
       this.runner.dispose();
       this.vm.dispose();
@@ -163,6 +172,7 @@ export class QuickJsSandbox {
     try {
       return { value: f() };
     } catch (e) {
+      this.broken = true;
       const message = e instanceof Error ? e.message : String(e);
       if (e instanceof RangeError) return { fatal: 'recursed too deeply (stack overflow)' };
       return { fatal: `crashed the grader sandbox (${capped(message)})` };
