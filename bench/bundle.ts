@@ -21,8 +21,8 @@ export interface JsFile {
   when: 'start' | 'on demand' | 'service worker';
 }
 
-/** Chunks the page imports only when they are needed (the editor for custom JS, the lessons). */
-const ON_DEMAND = /^assets\/(code-editor|LessonsPanel)-/;
+/** Chunks the page imports only when they are needed (the editor for custom JS, the lessons, the real-model export and its zip). */
+const ON_DEMAND = /^assets\/(code-editor|LessonsPanel|export|zip)-/;
 const SERVICE_WORKER = /^(sw|workbox-[\w-]+)\.js$/;
 
 function* walk(dir: string): Generator<string> {

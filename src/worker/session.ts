@@ -186,6 +186,22 @@ export class TrainingSession {
   }
 
   /**
+   * "Take it to a real model": the run as an OpenAI job or a TRL script, zipped. The generator and
+   * the zip library are loaded on first use, so they cost the page nothing until someone asks.
+   */
+  async exportRealRun(format: 'openai' | 'trl'): Promise<{ ok: true; zip: Uint8Array; folder: string } | { ok: false; error: string }> {
+    if (!this.built) return { ok: false, error: 'there is no run yet' };
+    try {
+      const [{ generateExport }, { zipFiles }] = await Promise.all([import('../export/index.ts'), import('../export/zip.ts')]);
+      const config = this.trainer.definition.config;
+      const folder = `${typeof config.task === 'string' ? config.task : 'custom'}-${config.objective}-${format}`;
+      return { ok: true, zip: zipFiles(generateExport(config, this.loadTask(config), format).files, folder), folder };
+    } catch (e) {
+      return { ok: false, error: (e as Error).message };
+    }
+  }
+
+  /**
    * Adds the user's JSONL files to the imported set. Before the first step the
    * run is rebuilt on them at once; during a run they wait for Reset, like a
    * Task change, and the result says so (`needsReset`). `base` is the

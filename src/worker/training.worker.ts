@@ -27,6 +27,10 @@ const api = {
   checkGrader: session.checkGrader.bind(session),
   progress: session.progress.bind(session),
   exportTaskData: session.exportTaskData.bind(session),
+  exportRealRun: async (format: 'openai' | 'trl') => {
+    const r = await session.exportRealRun(format);
+    return r.ok ? Comlink.transfer(r, [r.zip.buffer]) : r;
+  },
   // Link codec and saved-work validation: here, so zod stays off the page's main thread.
   ...shareService,
 };

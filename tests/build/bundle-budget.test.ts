@@ -15,9 +15,10 @@ describe('production build', () => {
     const { files, totalGzipped } = measureJs('dist');
     const listing = files.map((f) => `${f.path} ${f.gzipped} B (${f.when})`).join('\n');
     expect(totalGzipped, listing).toBeLessThanOrEqual(JS_BUDGET_BYTES);
-    // The heavy, optional parts stay out of the first load: the editor only for custom JS, the lessons when opened.
+    // The heavy, optional parts stay out of the first load: the editor only for custom JS, the lessons when opened,
+    // the real-model export and its zip writer when asked for.
     expect(files.filter((f) => f.when === 'on demand').map((f) => f.path.replace(/-[\w-]{8}\.js$/, ''))).toEqual(
-      expect.arrayContaining(['assets/code-editor', 'assets/LessonsPanel']),
+      expect.arrayContaining(['assets/code-editor', 'assets/LessonsPanel', 'assets/export', 'assets/zip']),
     );
     const start = files.filter((f) => f.when === 'start');
     expect(start.some((f) => /code-editor/i.test(f.path)), listing).toBe(false);

@@ -245,6 +245,16 @@ export class Classroom {
     }
   }
 
+  /** The run as an OpenAI fine-tuning job or a TRL script, one zip (built in the worker). */
+  async exportRealRun(format: 'openai' | 'trl'): Promise<void> {
+    const r = await this.client.exportRealRun(format);
+    if (!r.ok) {
+      this.notice = { kind: 'error', title: `The run could not be exported: ${r.error}`, lines: [] };
+      return;
+    }
+    downloadBlob(new Blob([r.zip as Uint8Array<ArrayBuffer>], { type: 'application/zip' }), `${r.folder}.zip`);
+  }
+
   async exportTaskData(): Promise<void> {
     const r = await this.client.exportTaskData();
     if (!r.ok) {
