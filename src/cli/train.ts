@@ -5,10 +5,12 @@
  *   npm run train -- --config FILE.json [--out FILE.jsonl] [--backend cpu|webgpu|auto]
  *                    [--seed N] [--steps N] [--objective rft|dpo|sft] [--dump-policy FILE.json]
  *
- * Exit codes: 0 done; 1 the run stopped (diverged, grader failed); 2 bad input
- * (arguments, config, task files, grader).
+ * Exit codes: 0 done; 1 the run stopped (diverged, grader failed, an output
+ * could not be written); 2 bad input (arguments, config, task files, grader,
+ * output paths); 70 an internal error (one line; the stack with --debug);
+ * 130 interrupted (SIGINT/SIGTERM) after finishing the current step's line.
  */
-import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { parseConfig, type Config } from '../engine/config.ts';
 import { initialState, makeLane } from '../engine/setup.ts';
 import { positionMarginals, type PolicyState } from '../engine/policy.ts';
@@ -17,6 +19,8 @@ import { createGrader, GraderConfigError, validateGrader, type Grader } from '..
 import type { GraderSpec } from '../engine/task.ts';
 import { resolveCliTask } from './task-files.ts';
 import { createCliBackend } from './backend.ts';
+import { checkOutputPath, JsonlSink, OutputError, writeWholeFile } from './output.ts';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../data/depth.ts';
 
 /** A mistake in what the user gave us: reported in one line, exit code 2, no stack trace. */
 export class UsageError extends Error {}
@@ -29,7 +33,11 @@ interface Args {
   steps?: number;
   objective?: string;
   dumpPolicy?: string;
+  debug?: boolean;
 }
+
+/** A config is a few hundred bytes; a file far larger than this is not one (and /dev/zero never ends). */
+const MAX_CONFIG_BYTES = 1024 * 1024;
 
 const HELP = `usage: npm run train -- --config FILE.json [options]
   --config FILE        run configuration (JSON); omitted = all defaults
@@ -38,7 +46,8 @@ const HELP = `usage: npm run train -- --config FILE.json [options]
   --seed N             overrides the config's seed
   --steps N            overrides the config's steps
   --objective NAME     rft | dpo | sft (overrides the config)
-  --dump-policy FILE   write the final policy (probabilities per prompt and position) as JSON`;
+  --dump-policy FILE   write the final policy (probabilities per prompt and position) as JSON
+  --debug              on an internal error, print its stack trace too`;
 
 function parseArgs(argv: string[]): Args {
   const args: Args = {};
@@ -65,6 +74,7 @@ function parseArgs(argv: string[]): Args {
       case '--seed': args.seed = integer(takeValue(i++, flag), flag); break;
       case '--steps': args.steps = integer(takeValue(i++, flag), flag); break;
       case '--dump-policy': args.dumpPolicy = takeValue(i++, flag); break;
+      case '--debug': args.debug = true; break;
       default:
         throw new UsageError(`unknown argument ${JSON.stringify(flag)} (see --help)`);
     }
@@ -72,18 +82,31 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
+const ERRNO_WORDS: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'is a folder', ENOTDIR: 'a part of the path is not a folder' };
+
 function readConfigFile(path: string): unknown {
   let text: string;
   try {
+    // Checked before reading: a folder, a device or a huge file is refused without loading it.
+    const info = statSync(path);
+    if (!info.isFile()) throw new UsageError(`config file ${path} is ${info.isDirectory() ? 'a folder' : 'not a regular file'}; expected a JSON file`);
+    if (info.size > MAX_CONFIG_BYTES) throw new UsageError(`config file ${path} is too large (${info.size} bytes; a config is at most ${MAX_CONFIG_BYTES} bytes)`);
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new UsageError(`cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    if (e instanceof UsageError) throw e;
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    throw new UsageError(`cannot read config file ${path}: ${ERRNO_WORDS[code] ?? code ?? (e as Error).message}`);
   }
+  // Editors on Windows save UTF-8 with a byte-order mark; JSONL files already accept one.
+  if (text.startsWith('\uFEFF')) text = text.slice(1);
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (e) {
     throw new UsageError(`config file ${path} is not valid JSON: ${(e as Error).message}`);
   }
+  if (nestsDeeperThan(value)) throw new UsageError(`config file ${path} nests more than ${MAX_JSON_DEPTH} levels deep; a config is a few levels of fields`);
+  return value;
 }
 
 export function buildConfig(args: Args): Config {
@@ -121,9 +144,17 @@ async function checkedGrader(spec: GraderSpec, path: string): Promise<Grader> {
   return createGrader(spec, path);
 }
 
-async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv);
+/** Set by SIGINT/SIGTERM: the step under way finishes and its line is written, then the run stops. */
+let interrupted: NodeJS.Signals | null = null;
+
+/** A CPU step never waits on I/O, so the loop yields now and then, or signals would only be seen at the end. */
+const YIELD_EVERY_MS = 50;
+
+async function main(args: Args): Promise<number> {
   const config = buildConfig(args);
+  // Output paths are checked before any work, so a typo costs nothing.
+  if (args.out) checkOutputPath(args.out, '--out');
+  if (args.dumpPolicy) checkOutputPath(args.dumpPolicy, '--dump-policy');
   const task = await resolveCliTask(config, args.config);
   // Graders are checked (custom code compiled) before any training, so a typo costs nothing.
   const grader = await checkedGrader(config.grader ?? task.grader, 'grader');
@@ -134,7 +165,7 @@ async function main(argv: string[]): Promise<number> {
   const state = initialState(config, task);
   let selected;
   try {
-    selected = await createCliBackend(config.backend, state);
+    selected = await createCliBackend(config.backend, state, config);
   } catch (e) {
     // No adapter when WebGPU was required, or a policy too large for the device: the user's choice to change.
     throw new UsageError((e as Error).message);
@@ -143,22 +174,45 @@ async function main(argv: string[]): Promise<number> {
   if (notice) process.stderr.write(`note: ${notice}\n`);
   const lane = makeLane(config, { task, state, backend, grader, evalGraders });
 
-  const out = args.out ? createWriteStream(args.out) : null;
-  const write = (line: string) => (out ? out.write(line) : process.stdout.write(line));
+  const sink = new JsonlSink(args.out ?? null);
+  const onSignal = (signal: NodeJS.Signals) => {
+    // A second Ctrl-C means now.
+    if (interrupted) process.exit(130);
+    interrupted = signal;
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   let exitCode = 0;
+  const steps = (n: number) => `${n} step${n === 1 ? '' : 's'}`;
   try {
-    for (let i = 0; i < config.steps; i++) {
+    let lastYield = Date.now();
+    for (let i = 0; i < config.steps && !interrupted; i++) {
       const outcome = await lane.step();
       if (!outcome.ok) {
         process.stderr.write(`stopped: ${outcome.message}\n`);
         exitCode = 1;
         break;
       }
-      write(JSON.stringify(outcome.metrics) + '\n');
+      sink.write(JSON.stringify(outcome.metrics) + '\n');
+      if (Date.now() - lastYield >= YIELD_EVERY_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        lastYield = Date.now();
+      }
     }
-    if (args.dumpPolicy) writeFileSync(args.dumpPolicy, JSON.stringify(policyDump(await backend.readState(), task)) + '\n');
+    await sink.close();
+    if (interrupted) {
+      process.stderr.write(`interrupted (${interrupted}): ${steps(sink.written)} written${args.out ? ` to ${args.out}` : ''}\n`);
+      return 130;
+    }
+    if (args.dumpPolicy) writeWholeFile(args.dumpPolicy, JSON.stringify(policyDump(await backend.readState(), task)) + '\n', '--dump-policy');
+  } catch (e) {
+    if (e instanceof OutputError) {
+      process.stderr.write(`error: ${e.message}; ${steps(sink.written)} had been written before it\n`);
+      return 1;
+    }
+    throw e;
   } finally {
-    if (out) await new Promise<void>((resolve) => out.end(resolve));
+    sink.abandon();
     grader.dispose?.();
     for (const g of Object.values(evalGraders)) g.dispose?.();
     backend.dispose();
@@ -166,18 +220,38 @@ async function main(argv: string[]): Promise<number> {
   return exitCode;
 }
 
-main(process.argv.slice(2)).then(
+/** One line, never a stack trace (unless --debug): what the user did wrong (2), or an internal error to report (70). */
+function fail(e: unknown, debug: boolean): number {
+  const isUsage = e instanceof UsageError || e instanceof GraderConfigError || e instanceof OutputError ||
+    (e instanceof Error && (e.name === 'DataError' || e.name === 'UnknownTaskError'));
+  if (isUsage) {
+    process.stderr.write(`error: ${(e as Error).message}\n`);
+    return 2;
+  }
+  const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  process.stderr.write(`internal error: ${message.split('\n')[0].slice(0, 300)} (please report this${debug ? '' : '; run with --debug for details'})\n`);
+  if (debug && e instanceof Error && e.stack) process.stderr.write(e.stack + '\n');
+  return 70;
+}
+
+const argv = process.argv.slice(2);
+// `npm run train | head -1`: a reader that went away is not an error of ours.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  process.stderr.write(`error: cannot write to standard output: ${e.code ?? e.message}\n`);
+  process.exit(1);
+});
+const debug = argv.includes('--debug');
+// A promise nobody awaited (a stray rejection in a library) is an internal error too, worded the same way.
+process.on('uncaughtException', (e) => process.exit(fail(e, debug)));
+process.on('unhandledRejection', (e) => process.exit(fail(e, debug)));
+let parsed: Args;
+try {
+  parsed = parseArgs(argv);
+} catch (e) {
+  process.exit(fail(e, debug));
+}
+main(parsed).then(
   (code) => process.exit(code),
-  (e: unknown) => {
-    if (e instanceof UsageError || (e instanceof Error && e.name === 'DataError') || e instanceof GraderConfigError) {
-      process.stderr.write(`error: ${e.message}\n`);
-      process.exit(2);
-    }
-    if (e instanceof Error && e.name === 'UnknownTaskError') {
-      process.stderr.write(`error: ${e.message}\n`);
-      process.exit(2);
-    }
-    process.stderr.write(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    process.exit(70);
-  },
+  (e: unknown) => process.exit(fail(e, debug)),
 );

@@ -1,4 +1,5 @@
 /** Splitting a JSONL file into parsed lines, within the playground's size limits. */
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './depth.ts';
 import { DataError, type DataIssue } from './errors.ts';
 
 /** A file's name (for messages) and its text. */
@@ -42,11 +43,18 @@ export function splitJsonl(file: NamedText, format: string): { lines: JsonLine[]
   const issues: DataIssue[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
     if (raw.trim() === '') return;
+    let value: unknown;
     try {
-      lines.push({ line: i + 1, value: JSON.parse(raw) });
+      value = JSON.parse(raw);
     } catch (e) {
       issues.push({ file: file.name, line: i + 1, message: `not valid JSON (${(e as Error).message}); expected one ${format} object per line` });
+      return;
     }
+    if (nestsDeeperThan(value)) {
+      issues.push({ file: file.name, line: i + 1, message: `nested more than ${MAX_JSON_DEPTH} levels deep; expected one ${format} object per line` });
+      return;
+    }
+    lines.push({ line: i + 1, value });
   });
   const count = lines.length + issues.length;
   if (count === 0) throw DataError.single(file.name, null, `file is empty; expected one ${format} object per line`);

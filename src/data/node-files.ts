@@ -21,7 +21,10 @@ export async function loadTaskFiles(configTask: TaskFiles, baseDir: string): Pro
     let text: string;
     try {
       // Checked before reading so a huge file is refused without loading it.
-      const { size } = await stat(full);
+      const info = await stat(full);
+      const { size } = info;
+      // A device, a pipe or a folder has no honest size to check (/dev/zero never ends).
+      if (!info.isFile()) throw DataError.single(path, null, `config.task.${FIELDS[kind]}: ${full} is ${info.isDirectory() ? 'a folder' : 'not a regular file'}; expected a JSONL file`);
       if (size > MAX_FILE_BYTES) {
         throw DataError.single(path, null, `file is too large (${size} bytes; the playground accepts at most ${MAX_FILE_BYTES} per file)`);
       }

@@ -171,6 +171,7 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
 
 function show(value: unknown): string {
   if (value === undefined) return 'missing';
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   const text = JSON.stringify(value);
   return text.length > 60 ? text.slice(0, 57) + '...' : text;
 }
@@ -195,6 +196,7 @@ export function describeIssues(error: { issues: z.core.$ZodIssue[] }, input: unk
       const got = valueAt(input, path);
       const article = /^[aeiou]/.test(issue.expected) ? 'an' : 'a';
       if (got === undefined) detail = `is required (${issue.expected})`;
+      else if (typeof got === 'number' && !Number.isFinite(got)) detail = 'must be a finite number (a JSON number beyond ±1.8e308 overflows to Infinity)';
       else if (issue.expected === 'int') detail = 'must be an integer';
       else detail = `must be ${article} ${issue.expected}, not ${got === null ? 'null' : Array.isArray(got) ? 'an array' : typeof got}`;
     } else if (issue.code === 'invalid_format') {

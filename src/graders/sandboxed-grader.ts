@@ -237,7 +237,11 @@ export class SandboxedGrader implements Grader {
     limit.cancel();
     if (loaded === 'timeout') return fail(`grader timed out while loading (its top-level code ran longer than ${this.limits.timeoutMs} ms)`);
     if ('reason' in loaded) return fail(`grader ${loaded.message} while loading`);
-    if (!loaded.ok) return fail(loaded.message.startsWith(`${loaded.path}: `) ? loaded.message.slice(loaded.path!.length + 2) : loaded.message, loaded.path);
+    if (!loaded.ok) {
+      const path = 'path' in loaded ? loaded.path : undefined;
+      // The worker's message may start with the path already; it is shown once.
+      return fail(path && loaded.message.startsWith(`${path}: `) ? loaded.message.slice(path.length + 2) : loaded.message, path);
+    }
     return { host };
   }
 
