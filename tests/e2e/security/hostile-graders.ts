@@ -6,7 +6,8 @@
  * (patched prototypes, forged JSON, absurd numbers, floods of text).
  *
  * `target` is a loopback URL whose listener must never see a connection;
- * `marker` a file the grader must never read.
+ * `marker` a file the grader must never read (and `marker + ".pwned"` one it
+ * must never create). A grader that got anything out scores 1, not 0.5.
  */
 export function escapeAttempts(target: string, marker: string): string {
   const t = JSON.stringify(target);
@@ -14,6 +15,9 @@ export function escapeAttempts(target: string, marker: string): string {
   return String.raw`
 var T = ${t}, M = ${m};
 var attempts = [];
+// Set only if something outside the sandbox answered: grade() then scores 1 instead of 0.5.
+var leak = null;
+var touched = ${JSON.stringify(marker + '.pwned')};
 function attempt(name, f) {
   try {
     var r = f();
@@ -32,10 +36,12 @@ function tryAll(g, how) {
   tried[how] = g;
   var u = T + how;
   attempt(how + '-fetch', function () { return g.fetch(u + '/fetch'); });
-  attempt(how + '-process', function () { return g.process.getBuiltinModule('fs').readFileSync(M, 'utf8'); });
-  attempt(how + '-child', function () { return g.process.getBuiltinModule('child_process').execSync('id'); });
+  attempt(how + '-process', function () { leak = g.process.getBuiltinModule('fs').readFileSync(M, 'utf8'); });
+  attempt(how + '-write', function () { g.process.getBuiltinModule('fs').writeFileSync(touched, 'x'); leak = 'wrote'; });
+  attempt(how + '-child', function () { leak = g.process.getBuiltinModule('child_process').execSync('id; touch ' + touched); });
+  attempt(how + '-binding', function () { leak = g.process.binding('fs'); });
   attempt(how + '-net', function () { return g.process.getBuiltinModule('net').connect(Number(new URL(T).port), '127.0.0.1'); });
-  attempt(how + '-require', function () { return g.require('fs').readFileSync(M); });
+  attempt(how + '-require', function () { leak = g.require('fs').readFileSync(M); });
   attempt(how + '-import', function () { return g.eval('import(' + JSON.stringify(u + '/import.js') + ')'); });
   attempt(how + '-ws', function () { return new g.WebSocket(u.replace('http', 'ws') + '/ws'); });
   attempt(how + '-wss', function () { return new g.WebSocketStream(u.replace('http', 'ws') + '/wss'); });
@@ -90,7 +96,7 @@ function grade(sample, item) {
   tryAll(globalThis, 'in-grade');
   try { sample.constructor.constructor('return this')(); } catch (e) { escapeVia(e); }
   try { escapeVia(sample); escapeVia(item); } catch (e) {}
-  return 0.5;
+  return leak === null ? 0.5 : 1;
 }
 `;
 }
