@@ -86,4 +86,17 @@ describe.skipIf(!HAVE_CHROMIUM)('graders that run too long on the page', () => {
     expect(await answerTime(page)).toBeLessThan(1000);
     await context.close();
   });
+
+  it('a data file over the size limit is refused by its size, before it is read, and nothing loaded changes', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await ready(page);
+    const before = await page.evaluate(() => window.__rftPlayground.definition()?.config.task);
+    const big = Buffer.alloc(3 * 1024 * 1024, '{"messages":[]}\n');
+    await page.getByLabel('Import JSONL files').setInputFiles({ name: 'huge.jsonl', mimeType: 'application/jsonl', buffer: big });
+    await expect.poll(() => page.getByText(/huge\.jsonl: file is too large \(3\.0 MiB; the playground accepts at most 2 MiB per file\); nothing already loaded was changed/).count(), { timeout: 10_000 }).toBe(1);
+    expect(await page.evaluate(() => window.__rftPlayground.definition()?.config.task)).toBe(before);
+    await context.close();
+  });
 });
