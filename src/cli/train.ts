@@ -13,8 +13,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { parseConfig, type Config } from '../engine/config.ts';
 import { initialState, makeLane } from '../engine/setup.ts';
-import { positionMarginals, type PolicyState } from '../engine/policy.ts';
-import { Vocabulary, type Task } from '../engine/task.ts';
+import { policyDump } from '../engine/policy-dump.ts';
 import { createGrader, GraderConfigError, validateGrader, type Grader } from '../graders/index.ts';
 import type { GraderSpec } from '../engine/task.ts';
 import { resolveCliTask } from './task-files.ts';
@@ -120,22 +119,6 @@ export function buildConfig(args: Args): Config {
   const parsed = parseConfig(merged);
   if (!parsed.ok) throw new UsageError(parsed.errors.map((e) => e.message).join('\n'));
   return parsed.config;
-}
-
-function policyDump(state: PolicyState, task: Task) {
-  const vocab = new Vocabulary(task.alphabet);
-  const round = (x: number) => Math.round(x * 1e6) / 1e6;
-  return {
-    task: task.id,
-    kind: state.shape.kind,
-    max_len: state.shape.maxLen,
-    tokens: Array.from({ length: state.shape.vocab }, (_, t) => (t === 0 ? '<EOS>' : vocab.label(t))),
-    prompts: task.items.map((item, p) => ({
-      prompt: item.prompt,
-      // positions[t][token]: probability of emitting `token` at position t (given the answer got that far)
-      positions: positionMarginals(state.logits, state.shape, p).map((row) => Array.from(row, round)),
-    })),
-  };
 }
 
 async function checkedGrader(spec: GraderSpec, path: string): Promise<Grader> {
