@@ -18,10 +18,6 @@ export const WORK_KEY = `rft-playground/work/v${WORK_VERSION}`;
 /** Where an entry that could not be read is moved, so the next save does not overwrite it. */
 export const UNREADABLE_KEY = `${WORK_KEY}/unreadable`;
 
-/** Say this before "reset to defaults" runs. */
-export const RESET_QUESTION =
-  'Reset everything to the defaults? The knobs, lane switches, grader code and imported data saved on this device will be deleted.';
-
 /** The part of the Web Storage API this module uses (localStorage, or a fake in tests). */
 export type StorageLike = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
 
@@ -162,7 +158,7 @@ export class WorkStore {
     }
   }
 
-  /** Deletes the saved work (ask first: RESET_QUESTION). */
+  /** Deletes the saved work (the page asks first: RestoreDefaults.svelte). */
   reset(): ResetResult {
     if (!this.storage) return { ok: true };
     try {

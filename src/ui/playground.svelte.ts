@@ -77,6 +77,8 @@ export class Playground {
   selectedPrompt = $state(0);
   /** The defaults the worker reported at start (for "reset to defaults"). */
   defaults = $state.raw<RunDefinition | null>(null);
+  /** The grader editor's last custom code, applied or not (saved, so it survives a reload and a restore of the defaults). */
+  customGraderCode = $state<string | null>(null);
   /** Data files imported since the run last left a built-in task, as given: saved so they survive a reload. */
   importedFiles = $state.raw<ImportedFile[]>([]);
   /**

@@ -10,7 +10,7 @@ import { OPEN_LESSON_EVENT } from '../lessons/lesson-link.ts';
 import { configToJson, downloadName, metricsToCsv, metricsToJson, MIME_TYPES, type DownloadKind } from '../../share/export.ts';
 import { defaultTeacher, LANE_IDS, type ShareState, type TeacherOptions } from '../../share/run-state.ts';
 import type { SavedWork } from '../../share/saved-work.ts';
-import { openBrowserStorage, RESET_QUESTION, WorkStore } from '../../share/storage.ts';
+import { openBrowserStorage, WorkStore } from '../../share/storage.ts';
 import type { PendingCode } from '../../share/validate-run.ts';
 import type { TrainingClient } from '../../worker/client.ts';
 import type { ImportedFile, LaneId, LaneRecord, RunDefinition } from '../../worker/protocol.ts';
@@ -62,6 +62,8 @@ export class Classroom {
   generation = $state(0);
   /** Why the last save failed (storage full or off); null when saved. */
   saveProblem = $state<string | null>(null);
+  /** The "Restore defaults" dialog is open (RestoreDefaults.svelte). */
+  restoreOpen = $state(false);
 
   private store = new WorkStore(null);
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
@@ -93,6 +95,8 @@ export class Classroom {
       if (loaded.status === 'loaded') {
         initial = { config: loaded.work.config, lanes: loaded.work.lanes };
         imported = loaded.work.imported;
+        // The editor's code, applied or not: choosing Custom JavaScript brings it back (it may outlive a restore of the defaults).
+        if (loaded.work.graderCode !== null) this.pg.customGraderCode = loaded.work.graderCode;
         if (loaded.problems.length) this.notice = { kind: 'error', title: 'Parts of your saved work could not be used (the defaults apply there):', lines: loaded.problems };
       } else if (loaded.status === 'failed') {
         this.notice = { kind: 'error', title: loaded.message, lines: [] };
@@ -161,9 +165,14 @@ export class Classroom {
     // While a lesson or the guided run has borrowed the playground, the user's own run is what is saved.
     const def = this.pg.ownSetup?.definition ?? this.pg.definition;
     if (!def) return null;
-    const grader = def.config.grader;
-    const graderCode = grader && grader.type === 'js' && typeof grader.source === 'string' ? grader.source : null;
-    return { config: def.config, lanes: def.lanes, graderCode, imported: this.pg.importedFiles };
+    return { config: def.config, lanes: def.lanes, graderCode: this.customGraderCode(), imported: this.pg.importedFiles };
+  }
+
+  /** The custom grader code to keep: the applied custom grader's, else the last one typed in the editor. */
+  customGraderCode(): string | null {
+    const grader = (this.pg.ownSetup?.definition ?? this.pg.definition)?.config.grader;
+    if (grader && grader.type === 'js' && typeof grader.source === 'string') return grader.source;
+    return this.pg.customGraderCode;
   }
 
   /** Saves now (first call after `open`) or after a short quiet time. */
@@ -180,15 +189,29 @@ export class Classroom {
     else write();
   }
 
-  /** "Reset to defaults": asks first, deletes the saved work and opens the page afresh. */
-  resetToDefaults(confirm: (question: string) => boolean = (q) => this.win.confirm(q)): void {
-    if (!confirm(RESET_QUESTION)) return;
+  /**
+   * "Restore defaults" (asked first in RestoreDefaults.svelte): the knobs, task, grader choice and lanes go
+   * back to the defaults and the page reloads. Imported data and custom grader code stay saved unless the
+   * student chose to delete them; kept data keeps the run on the imported task, kept code waits in the editor.
+   */
+  restoreDefaults(choice: { deleteImported: boolean; deleteGraderCode: boolean }): void {
+    const defaults = this.pg.defaults;
+    const own = this.pg.ownSetup?.definition ?? this.pg.definition;
+    const imported = choice.deleteImported ? [] : this.pg.importedFiles;
+    const graderCode = choice.deleteGraderCode ? null : this.customGraderCode();
     clearTimeout(this.saveTimer);
     this.ready = false;
-    const r = this.store.reset();
+    let r: { ok: true } | { ok: false; message: string };
+    if ((!imported.length && graderCode === null) || !defaults) r = this.store.reset();
+    else {
+      const task = imported.length && own && typeof own.config.task !== 'string' ? own.config.task : defaults.config.task;
+      const saved = this.store.save({ config: { ...defaults.config, task }, lanes: defaults.lanes, graderCode, imported });
+      r = saved.ok && saved.message === null ? { ok: true } : { ok: false, message: saved.message ?? 'Not saved.' };
+    }
     if (!r.ok) {
       this.notice = { kind: 'error', title: r.message, lines: [] };
       this.ready = true;
+      this.restoreOpen = false;
       return;
     }
     this.win.location.reload();

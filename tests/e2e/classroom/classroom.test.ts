@@ -160,7 +160,7 @@ describe.skipIf(!HAVE_CHROMIUM)('classroom tools (CPU backend)', () => {
     await expect.poll(() => step(agreeing), { timeout: 20_000 }).toBeGreaterThan(0);
   });
 
-  it('keeps edits over a reload; "Restore defaults" asks first', async () => {
+  it('keeps edits over a reload; "Restore defaults" asks in an in-page dialog (Escape and Cancel keep everything)', async () => {
     const page = await open();
     await page.locator('#task-picker').selectOption('add');
     await expect.poll(() => page.evaluate(() => window.__rftPlayground.definition()?.config.task), POLL).toBe('add');
@@ -172,19 +172,74 @@ describe.skipIf(!HAVE_CHROMIUM)('classroom tools (CPU backend)', () => {
     expect(def?.config.task).toBe('add');
     expect(def?.lanes.dpo).toBe(false);
 
-    const questions: string[] = [];
-    page.once('dialog', (d) => {
-      questions.push(d.message());
-      void d.dismiss();
-    });
-    await page.getByRole('button', { name: 'Restore defaults' }).click();
-    expect(questions[0]).toMatch(/Reset everything to the defaults\?/);
+    // No native dialog: the page asks in its own modal dialog, which names what goes and what stays.
+    let nativeDialogs = 0;
+    page.on('dialog', (d) => (nativeDialogs++, void d.dismiss()));
+    const restoreButton = page.getByRole('button', { name: 'Restore defaults' });
+    await restoreButton.click();
+    const dialog = page.getByRole('dialog', { name: 'Restore the defaults?' });
+    await expect.poll(() => dialog.isVisible(), POLL).toBe(true);
+    expect(await dialog.textContent()).toMatch(/removes.*knob setting.*task.*lane switches.*Kept: your lesson progress/s);
+    // Focus is inside the dialog and stays there: Tab cycles through its own controls only.
+    for (let i = 0; i < 4; i++) {
+      expect(await page.evaluate(() => !!document.activeElement?.closest('dialog[open]'))).toBe(true);
+      await page.keyboard.press('Tab');
+    }
+    await page.keyboard.press('Escape');
+    await expect.poll(() => dialog.isVisible(), POLL).toBe(false);
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Restore defaults');
     expect(await page.evaluate(() => window.__rftPlayground.definition()?.config.task)).toBe('add');
-    page.once('dialog', (d) => void d.accept());
-    await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Restore defaults' }).click()]);
+    await restoreButton.click();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => dialog.isVisible(), POLL).toBe(false);
+    expect(await page.evaluate(() => window.__rftPlayground.definition()?.config.task)).toBe('add');
+
+    await restoreButton.click();
+    await Promise.all([page.waitForEvent('load'), dialog.getByRole('button', { name: 'Restore the defaults' }).click()]);
     await ready(page);
     await expect.poll(() => page.evaluate(() => window.__rftPlayground.definition()?.config.task), POLL).toBe(defaultConfig().task);
     expect(await page.evaluate(() => window.__rftPlayground.definition()?.lanes.dpo)).toBe(true);
+    expect(nativeDialogs).toBe(0);
+  });
+
+  it('"Restore defaults" keeps custom grader code unless ticked; the dialog is axe-clean in light and dark', async () => {
+    for (const colorScheme of ['light', 'dark'] as const) {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme });
+      contexts.push(context);
+      const page = await context.newPage();
+      await page.goto(server.url);
+      await ready(page);
+      await page.getByLabel('Grader template').selectOption({ label: 'Custom JavaScript' });
+      await expect.poll(() => page.evaluate(() => window.__rftPlayground.definition()?.config.grader?.type), POLL).toBe('js');
+      const code = await page.evaluate(() => String(window.__rftPlayground.definition()?.config.grader?.source));
+      await page.getByRole('checkbox', { name: 'DPO lane on' }).uncheck();
+      await page.waitForTimeout(800);
+      await page.getByRole('button', { name: 'Restore defaults' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Restore the defaults?' });
+      await expect.poll(() => dialog.isVisible(), POLL).toBe(true);
+      const tick = dialog.getByRole('checkbox', { name: /my custom grader code/ });
+      expect(await tick.isChecked()).toBe(false);
+      const result = await new AxeBuilder({ page }).include('dialog[open]').analyze();
+      expect(result.violations.map((v) => `${v.id}: ${v.help}`), colorScheme).toEqual([]);
+      await page.screenshot({ path: `${SHOTS}/restore-dialog-${colorScheme}.png` });
+      await Promise.all([page.waitForEvent('load'), dialog.getByRole('button', { name: 'Restore the defaults' }).click()]);
+      await ready(page);
+      // The defaults run (the task's own grader), and the code waits in the editor for Custom JavaScript.
+      expect(await page.evaluate(() => window.__rftPlayground.definition()?.config.grader ?? null)).toBeNull();
+      expect(await page.evaluate(() => window.__rftPlayground.definition()?.lanes.dpo)).toBe(true);
+      await page.getByLabel('Grader template').selectOption({ label: 'Custom JavaScript' });
+      await expect.poll(() => page.evaluate(() => window.__rftPlayground.definition()?.config.grader?.source), POLL).toBe(code);
+      if (colorScheme === 'light') continue;
+      // Ticked, the code goes too.
+      await page.getByRole('button', { name: 'Restore defaults' }).click();
+      await dialog.getByRole('checkbox', { name: /my custom grader code/ }).check();
+      await Promise.all([page.waitForEvent('load'), dialog.getByRole('button', { name: 'Restore the defaults' }).click()]);
+      await ready(page);
+      await page.getByRole('button', { name: 'Restore defaults' }).click();
+      await expect.poll(() => dialog.isVisible(), POLL).toBe(true);
+      expect(await dialog.textContent()).not.toMatch(/custom grader code/);
+      expect(await dialog.getByRole('checkbox').count()).toBe(0);
+    }
   });
 
   it('exports valid CSV, JSON, PNG and JSONL', async () => {

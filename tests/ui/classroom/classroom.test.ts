@@ -9,7 +9,7 @@ import LZString from 'lz-string';
 import { defaultConfig, type Config } from '../../../src/engine/config.ts';
 import { decodeShareHash, encodeShareHash } from '../../../src/share/hash-codec.ts';
 import { defaultLanes, defaultTeacher, HIDE_ID_PATTERN, type ShareState } from '../../../src/share/run-state.ts';
-import { RESET_QUESTION, WORK_KEY } from '../../../src/share/storage.ts';
+import { WORK_KEY } from '../../../src/share/storage.ts';
 import { Classroom } from '../../../src/ui/classroom/classroom.svelte.ts';
 import { HIDE_IDS, HIDE_TARGETS, hideCss } from '../../../src/ui/classroom/hide-targets.ts';
 import type { Playground } from '../../../src/ui/playground.svelte.ts';
@@ -53,6 +53,9 @@ function fakePlayground() {
   const defaults: RunDefinition = { config: defaultConfig(), lanes: defaultLanes() };
   const pg = {
     definition: null as RunDefinition | null,
+    defaults,
+    ownSetup: null as { definition: RunDefinition; by: string } | null,
+    customGraderCode: null as string | null,
     importedFiles: [] as ImportedFile[],
     importErrors: [] as string[],
     history: { toJSON: () => ({ rft: [], dpo: [], sft: [] }) },
@@ -220,19 +223,65 @@ describe('saved work', () => {
     expect(classroom.saveProblem).toMatch(/storage is full/);
   });
 
-  it('"Restore defaults" asks first; no keeps everything, yes deletes the saved work and reloads', async () => {
+  it('"Restore defaults" with nothing of the student\'s to keep deletes the saved work and reloads', async () => {
     const storage = new MemoryStorage();
     const { win, classroom } = make('', storage);
     await classroom.open();
     expect(storage.getItem(WORK_KEY)).not.toBeNull();
-    const asked: string[] = [];
-    classroom.resetToDefaults((q) => (asked.push(q), false));
-    expect(asked).toEqual([RESET_QUESTION]);
-    expect(storage.getItem(WORK_KEY)).not.toBeNull();
-    expect(win.location.reload).not.toHaveBeenCalled();
-    classroom.resetToDefaults(() => true);
+    classroom.restoreDefaults({ deleteImported: false, deleteGraderCode: false });
     expect(storage.getItem(WORK_KEY)).toBeNull();
     expect(win.location.reload).toHaveBeenCalledOnce();
+    expect(win.confirm).not.toHaveBeenCalled();
+  });
+
+  it('"Restore defaults" keeps imported data (and its task) and custom grader code unless ticked', async () => {
+    const storage = new MemoryStorage();
+    const files = [{ name: 'sft.jsonl', text: '{"messages":[{"role":"user","content":"ab"},{"role":"assistant","content":"ba"}]}\n' }];
+    const task = { sft_file: 'sft.jsonl' };
+    const source = 'function grade(sample, item) { return 1; }';
+    const setUp = async () => {
+      const made = make('', storage);
+      await made.classroom.open();
+      made.pg.importedFiles = files;
+      made.pg.definition = { config: { ...defaultConfig(), task, seed: 9, grader: { type: 'js', source } }, lanes: { rft: false, dpo: false, sft: true } };
+      return made;
+    };
+    const saved = () => JSON.parse(storage.getItem(WORK_KEY)!);
+
+    const keep = await setUp();
+    keep.classroom.restoreDefaults({ deleteImported: false, deleteGraderCode: false });
+    expect(keep.win.location.reload).toHaveBeenCalledOnce();
+    expect(saved().config).toEqual({ ...defaultConfig(), task });
+    expect(saved().lanes).toEqual(defaultLanes());
+    expect(saved().imported).toEqual(files);
+    expect(saved().graderCode).toBe(source);
+
+    const dropData = await setUp();
+    dropData.classroom.restoreDefaults({ deleteImported: true, deleteGraderCode: false });
+    expect(saved().config).toEqual(defaultConfig());
+    expect(saved().imported).toEqual([]);
+    expect(saved().graderCode).toBe(source);
+
+    const dropCode = await setUp();
+    dropCode.classroom.restoreDefaults({ deleteImported: false, deleteGraderCode: true });
+    expect(saved().imported).toEqual(files);
+    expect(saved().graderCode).toBeNull();
+
+    const dropBoth = await setUp();
+    dropBoth.classroom.restoreDefaults({ deleteImported: true, deleteGraderCode: true });
+    expect(storage.getItem(WORK_KEY)).toBeNull();
+  });
+
+  it('saved grader code that is not applied comes back into the editor after a reload', async () => {
+    const storage = new MemoryStorage();
+    const first = make('', storage);
+    await first.classroom.open();
+    first.pg.customGraderCode = 'function grade() { return 0.5; }';
+    first.classroom.save();
+    const second = make('', storage);
+    await second.classroom.open();
+    expect(second.pg.customGraderCode).toBe('function grade() { return 0.5; }');
+    expect(second.pg.definition?.config.grader).toBeNull();
   });
 });
 
