@@ -14,7 +14,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { parseConfig, type Config } from '../engine/config.ts';
 import { initialState, makeLane } from '../engine/setup.ts';
 import { policyDump } from '../engine/policy-dump.ts';
-import { createGrader, GraderConfigError, validateGrader, type Grader } from '../graders/index.ts';
+import { createGrader, GraderConfigError, type Grader } from '../graders/index.ts';
 import type { GraderSpec } from '../engine/task.ts';
 import { resolveCliTask } from './task-files.ts';
 import { createCliBackend } from './backend.ts';
@@ -121,10 +121,18 @@ export function buildConfig(args: Args): Config {
   return parsed.config;
 }
 
+/** A grader, loaded in its sandbox before any training (custom code run, its worker warm), so a typo costs nothing. */
 async function checkedGrader(spec: GraderSpec, path: string): Promise<Grader> {
-  const check = await validateGrader(spec, path);
-  if (!check.ok) throw new UsageError(`config.${check.message}`);
-  return createGrader(spec, path);
+  let grader: Grader | null = null;
+  try {
+    grader = createGrader(spec, path);
+    await grader.prepare?.();
+    return grader;
+  } catch (e) {
+    grader?.dispose?.();
+    if (e instanceof GraderConfigError) throw new UsageError(`config.${e.message}`);
+    throw e;
+  }
 }
 
 /** Set by SIGINT/SIGTERM: the step under way finishes and its line is written, then the run stops. */
