@@ -15,6 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { HAVE_CHROMIUM, launchChromium } from '../browser.ts';
 import { serveUnderSubPath, type SubPathServer } from './sub-path-server.ts';
+import { defaultConfig } from '../../../src/engine/config.ts';
+import { encodeShareHash } from '../../../src/share/hash-codec.ts';
+import { defaultLanes, defaultTeacher } from '../../../src/share/run-state.ts';
 import { collectErrors, recordRequests, screenshot, trainFor, waitUntilReady } from './drive.ts';
 
 const DIST = process.env.RFT_HOSTING_DIST ?? 'dist';
@@ -108,6 +111,15 @@ describe.skipIf(!HAVE_CHROMIUM)(`${DIST}/ served under ${SUB_PATH}`, () => {
       await again.goto(server.url);
       expect(await waitUntilReady(again)).toMatch(/^CPU/);
       await trainFor(again, 5);
+
+      // Custom grader code offline: its engine (a wasm file) comes from the offline copy too.
+      const hash = encodeShareHash({ config: { ...defaultConfig(), steps: 5, grader: { type: 'js', name: 'half', source: 'function grade() { return 0.5; }' } } as never, lanes: defaultLanes(), teacher: defaultTeacher() });
+      const custom = await context.newPage();
+      await custom.goto(`${server.url}#${hash}`);
+      await waitUntilReady(custom);
+      await custom.getByRole('button', { name: 'Run this code' }).click();
+      await expect.poll(() => custom.evaluate(() => window.__rftPlayground.progress().step), { timeout: 30_000 }).toBe(5);
+      expect((await custom.evaluate(() => window.__rftPlayground.metrics().rft)).map((m) => m.reward)).toEqual([0.5, 0.5, 0.5, 0.5, 0.5]);
 
       expect(server.requests.length).toBe(served);
       expectOnlyOwnOrigin();
