@@ -1,5 +1,5 @@
 // RFT advantages (src/engine/advantages.ts), one invocation per group of G
-// candidates. grpo: (r - group mean) / (std + 1e-4), with the group's std, the
+// candidates. grpo: (r - group mean) / (std + STD_EPS), with the group's std, the
 // batch's, or no scaling; rloo: r - mean of the other G - 1; reinforce:
 // r - baseline. The two batch-level scalars (the REINFORCE moving-average
 // baseline, which is state carried across steps, and the batch std) come from
@@ -9,17 +9,15 @@
 struct Params {
   count: u32,
   group_size: u32,
-  // 0 grpo, 1 rloo, 2 reinforce
+  // ADVANTAGE_GRPO, ADVANTAGE_RLOO or ADVANTAGE_REINFORCE (generated header)
   estimator: u32,
-  // 0 group, 1 batch, 2 none
+  // SCALE_GROUP, SCALE_BATCH or SCALE_NONE
   scale_rewards: u32,
   baseline_hi: f32,
   baseline_lo: f32,
   batch_std_hi: f32,
   batch_std_lo: f32,
 }
-
-const STD_EPS: f32 = 1e-4;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> rewards: array<f32>;
@@ -36,7 +34,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     return;
   }
   let end = min(start + G, N);
-  if (params.estimator == 2u) {
+  if (params.estimator == ADVANTAGE_REINFORCE) {
     for (var i = start; i < end; i++) {
       advantages[i] = (rewards[i] - params.baseline_hi) - params.baseline_lo;
     }
@@ -57,21 +55,21 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   }
   let total = sum.x + sum.y;
   let mean = total / f32(size);
-  if (params.estimator == 1u) {
+  if (params.estimator == ADVANTAGE_RLOO) {
     for (var i = start; i < end; i++) {
       advantages[i] = rewards[i] - (total - rewards[i]) / f32(size - 1u);
     }
     return;
   }
   var scale = 1.0;
-  if (params.scale_rewards == 0u) {
+  if (params.scale_rewards == SCALE_GROUP) {
     var sq = vec2<f32>(0.0, 0.0);
     for (var i = start; i < end; i++) {
       let d = rewards[i] - mean;
       sq = comp_add(sq, d * d);
     }
     scale = 1.0 / (sqrt((sq.x + sq.y) / f32(size - 1u)) + STD_EPS);
-  } else if (params.scale_rewards == 1u) {
+  } else if (params.scale_rewards == SCALE_BATCH) {
     scale = 1.0 / ((params.batch_std_hi + params.batch_std_lo) + STD_EPS);
   }
   for (var i = start; i < end; i++) {

@@ -72,7 +72,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   if (k >= K) {
     return;
   }
-  let ipo = params.loss_type == 1u;
+  let ipo = params.loss_type == DPO_IPO;
   // IPO compares per-token means of the log-ratios (as TRL does); the others compare sums.
   // The logged rewards and log-probs are sums for every loss type, as in TRL.
   let norm_c = select(1.0, 1.0 / f32(batch[seq_count() + k]), ipo);
@@ -86,25 +86,25 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var loss = 0.0;
   var dldh = 0.0;
   switch (params.loss_type) {
-    case 0u: {
+    case DPO_SIGMOID: {
       loss = softplus(-x);
       dldh = -beta * sigmoid(-x);
     }
-    case 4u: {
+    case DPO_CDPO: {
       loss = (1.0 - ls) * softplus(-x) + ls * softplus(x);
       dldh = beta * (-(1.0 - ls) * sigmoid(-x) + ls * sigmoid(x));
     }
-    case 3u: {
+    case DPO_ROBUST: {
       loss = ((1.0 - ls) * softplus(-x) - ls * softplus(x)) / (1.0 - 2.0 * ls);
       dldh = (beta * (-(1.0 - ls) * sigmoid(-x) - ls * sigmoid(x))) / (1.0 - 2.0 * ls);
     }
-    case 2u: {
+    case DPO_HINGE: {
       if (1.0 - x > 0.0) {
         loss = 1.0 - x;
         dldh = -beta;
       }
     }
-    default: {
+    default: { // DPO_IPO
       let d = h - 1.0 / (2.0 * beta);
       loss = d * d;
       dldh = 2.0 * d;

@@ -40,7 +40,7 @@ fn main() {
     finite = finite && is_finite(norm);
     var scale = 1.0;
     if (params.max_grad_norm > 0.0 && norm > params.max_grad_norm) {
-      scale = params.max_grad_norm / (norm + 1e-6);
+      scale = params.max_grad_norm / (norm + CLIP_NORM_EPS);
     }
     atomicStore(&control[1], bitcast<u32>(scale));
   }

@@ -5,7 +5,7 @@
 
 struct Params {
   count: u32,
-  // 0 adam, 1 sgd
+  // OPTIMIZER_ADAM or OPTIMIZER_SGD
   kind: u32,
   learning_rate: f32,
   beta1: f32,
@@ -36,7 +36,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   }
   let scale = bitcast<f32>(atomicLoad(&control[1]));
   var theta = logits[i];
-  if (params.kind == 1u) {
+  if (params.kind == OPTIMIZER_SGD) {
     theta -= params.learning_rate * scale * grad[i];
   } else {
     let g = grad[i] * scale;

@@ -11,7 +11,7 @@ struct Params {
   temperature: f32,
   count: u32,
   iteration: u32,
-  // 0 grpo, 1 dapo, 2 dr_grpo (TRL loss_type)
+  // LOSS_GRPO, LOSS_DAPO or LOSS_DR_GRPO (TRL loss_type; generated header)
   loss_type: u32,
   token_count: f32,
   clip_low: f32,
@@ -34,10 +34,10 @@ struct Params {
 
 fn token_weight(len: u32) -> f32 {
   let N = f32(params.count);
-  if (params.loss_type == 0u) {
+  if (params.loss_type == LOSS_GRPO) {
     return 1.0 / (f32(len) * N);
   }
-  if (params.loss_type == 1u) {
+  if (params.loss_type == LOSS_DAPO) {
     return 1.0 / params.token_count;
   }
   return 1.0 / (N * f32(L));

@@ -3,11 +3,14 @@
  * implementations: CpuBackend (the reference, plain TypeScript) and the WebGPU
  * backend (WGSL kernels), which must compute the same numbers.
  *
+ * A backend is objectives ∘ policy model ∘ optimizer (docs/architecture.md):
+ * the shape's kind picks the policy model, on either backend.
+ *
  * Per step a lane calls `sample` once (the only blocking readback: the grader
  * needs the tokens) and `update` once (rewards up, maths on the device).
  */
 import type { Config } from './config.ts';
-import type { PolicyState } from './policy.ts';
+import type { PolicyParameters, PolicyState } from './policy.ts';
 import type { StreamId } from './prng.ts';
 
 /** Answers as token rows of `maxLen` (EOS-padded), with their lengths (EOS included when present). */
@@ -78,6 +81,8 @@ export interface Backend {
   update(step: number, request: UpdateRequest, hyper: UpdateHyper): Promise<UpdateStats>;
   /** A copy of everything needed to continue elsewhere (device lost, backend switch). */
   readState(): Promise<PolicyState>;
+  /** A copy of the policy's parameters and its reference only (what read-outs need; no optimizer moments). */
+  readPolicy(): Promise<PolicyParameters>;
   writeState(state: PolicyState): Promise<void>;
   dispose(): void;
 }

@@ -7,6 +7,7 @@
  * is reported as one line naming the field path, the value and what is allowed.
  */
 import { z } from 'zod/mini';
+import { ADVANTAGES, BACKENDS, DPO_LOSS_TYPES, DPO_PAIRS, OBJECTIVES, OPTIMIZERS, POLICY_INITS, POLICY_KINDS, RFT_LOSS_TYPES, SCALE_REWARDS } from './enums.ts';
 
 // zod/mini: the same validation core as zod with a tree-shakable API, which keeps the
 // training worker's bundle small (the playground has a 300 KB gzipped budget).
@@ -32,14 +33,14 @@ export const configSchema = z
   .strictObject({
     /** A built-in task id, or files in the OpenAI fine-tuning formats. */
     task: withDefault(z.union([z.string().check(z.minLength(1), z.maxLength(64)), taskFilesSchema]), 'reverse'),
-    objective: withDefault(z.enum(['rft', 'dpo', 'sft']), 'rft'),
+    objective: withDefault(z.enum(OBJECTIVES), 'rft'),
     policy: z.prefault(
       z.strictObject({
-        kind: withDefault(z.enum(['tabular', 'autoregressive']), 'tabular'),
+        kind: withDefault(z.enum(POLICY_KINDS), 'tabular'),
         /** Longest answer in tokens, EOS included; null = the task's default. */
         max_len: withDefault(z.nullable(positiveInt(32)), null),
         /** "uniform": all-zero logits. "base": a warm start fitted to plausible answers, like a pretrained base model. */
-        init: withDefault(z.enum(['uniform', 'base']), 'uniform'),
+        init: withDefault(z.enum(POLICY_INITS), 'uniform'),
         /** Std of seeded Gaussian noise added to the initial logits. */
         init_scale: withDefault(num(z.gte(0), z.lte(10)), 0),
       }),
@@ -47,7 +48,7 @@ export const configSchema = z
     ),
     seed: withDefault(int(0, 0xffffffff), 0),
     steps: withDefault(int(0, 1_000_000), 300),
-    backend: withDefault(z.enum(['cpu', 'webgpu', 'auto']), 'auto'),
+    backend: withDefault(z.enum(BACKENDS), 'auto'),
     /** Prompts per step (RFT, measurement batches), demonstrations per step (SFT), pairs per step (DPO). */
     batch_prompts: withDefault(positiveInt(4096), 8),
     /**
@@ -65,7 +66,7 @@ export const configSchema = z
     preference_noise: withDefault(num(z.gte(0), z.lte(1)), 0),
     optimizer: z.prefault(
       z.strictObject({
-        name: withDefault(z.enum(['adam', 'sgd']), 'adam'),
+        name: withDefault(z.enum(OPTIMIZERS), 'adam'),
         learning_rate: withDefault(num(z.gt(0)), 0.1),
         /** Global gradient-norm clip; null = no clipping. */
         max_grad_norm: withDefault(z.nullable(num(z.gt(0))), 1),
@@ -77,11 +78,11 @@ export const configSchema = z
     ),
     rft: z.prefault(
       z.strictObject({
-        advantage: withDefault(z.enum(['grpo', 'rloo', 'reinforce']), 'grpo'),
+        advantage: withDefault(z.enum(ADVANTAGES), 'grpo'),
         /** grpo: divide by the group's std ("group"), the batch's ("batch") or not at all ("none"). */
-        scale_rewards: withDefault(z.enum(['group', 'batch', 'none']), 'group'),
+        scale_rewards: withDefault(z.enum(SCALE_REWARDS), 'group'),
         /** How token losses are averaged (TRL loss_type): per sequence then batch, over all tokens, or over batch × max_len. */
-        loss_type: withDefault(z.enum(['grpo', 'dapo', 'dr_grpo']), 'dapo'),
+        loss_type: withDefault(z.enum(RFT_LOSS_TYPES), 'dapo'),
         epsilon: withDefault(num(z.gte(0), z.lte(10)), 0.2),
         /** Upper clip bound (DAPO's clip-higher); null = same as epsilon. */
         epsilon_high: withDefault(z.nullable(num(z.gte(0), z.lte(10))), null),
@@ -96,12 +97,11 @@ export const configSchema = z
     ),
     dpo: z.prefault(
       z.strictObject({
-        /** TRL's loss_type names; cdpo (sigmoid with label smoothing) is not in TRL 1.10, hence its own name. */
-        loss_type: withDefault(z.enum(['sigmoid', 'cdpo', 'ipo', 'hinge', 'robust']), 'sigmoid'),
+        loss_type: withDefault(z.enum(DPO_LOSS_TYPES), 'sigmoid'),
         beta: withDefault(num(z.gt(0), z.lte(100)), 0.1),
         label_smoothing: withDefault(num(z.gte(0), z.lt(0.5)), 0),
         /** "offline": the task's preference pairs. "online": sample, grade, best vs worst. */
-        pairs: withDefault(z.enum(['offline', 'online']), 'offline'),
+        pairs: withDefault(z.enum(DPO_PAIRS), 'offline'),
       }),
       {},
     ),

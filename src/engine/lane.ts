@@ -6,7 +6,7 @@
  */
 import { type Backend, LOGIT_LIMIT, type PairBatch, type TokenBatch, type UpdateStats } from './backend.ts';
 import type { Config } from './config.ts';
-import { meanOf, stdOf } from './advantages.ts';
+import { meanOf, stdOf } from './objectives/advantages.ts';
 import { Stream, type StreamId } from './prng.ts';
 import { type Task, Vocabulary } from './task.ts';
 import type { Grader, Sample } from '../graders/types.ts';

@@ -3,6 +3,8 @@
  * explicit bind-group layouts (binding order = the kernel's @binding order)
  * and pipelines, compiled in parallel.
  */
+import { wgslEnumConstants } from '../engine/enums.ts';
+import { CLIP_NORM_EPS, STD_EPS } from '../engine/objectives/constants.ts';
 import { compileKernels, composeKernel, KERNEL_NAMES, type KernelName, type ShaderSources } from './shaders.ts';
 
 type BindingKind = 'uniform' | 'read' | 'rw';
@@ -46,7 +48,16 @@ export function kernelHeader(c: KernelConstants): string {
     `const PROMPTS: u32 = ${c.prompts}u;`,
     `const ROWS: u32 = ${c.rows}u;`,
     `const AUTOREGRESSIVE: bool = ${c.autoregressive};`,
+    `const STD_EPS: f32 = ${wgslFloat(STD_EPS)};`,
+    `const CLIP_NORM_EPS: f32 = ${wgslFloat(CLIP_NORM_EPS)};`,
+    ...wgslEnumConstants(),
   ].join('\n');
+}
+
+/** A float as a WGSL literal ("1e-4" → "0.0001"; an integral value keeps a ".0"). */
+function wgslFloat(x: number): string {
+  const text = String(x);
+  return /[.e]/.test(text) ? text : `${text}.0`;
 }
 
 export interface Kernel {

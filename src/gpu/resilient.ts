@@ -11,7 +11,7 @@
  * that step's submit and readback: no extra round trip.
  */
 import type { Backend, TokenBatch, UpdateHyper, UpdateRequest, UpdateStats } from '../engine/backend.ts';
-import { cloneState, type PolicyState } from '../engine/policy.ts';
+import { cloneState, type PolicyParameters, type PolicyState } from '../engine/policy.ts';
 import type { StreamId } from '../engine/prng.ts';
 import { DeviceLostError } from './webgpu-backend.ts';
 
@@ -85,6 +85,10 @@ export class ResilientBackend implements Backend {
 
   readState(): Promise<PolicyState> {
     return this.retrying(() => this.inner.readState());
+  }
+
+  readPolicy(): Promise<PolicyParameters> {
+    return this.retrying(() => this.inner.readPolicy());
   }
 
   async writeState(state: PolicyState): Promise<void> {

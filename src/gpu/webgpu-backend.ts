@@ -18,9 +18,15 @@
  * update already sees the last finite state.
  */
 import { type Backend, LOGIT_LIMIT, type PairBatch, type TokenBatch, type UpdateHyper, type UpdateRequest, type UpdateStats } from '../engine/backend.ts';
-import { CANCEL_EPS, dpoStats } from '../engine/cpu-backend.ts';
-import { meanOf, stdOf } from '../engine/advantages.ts';
-import { paramCount, type PolicyShape, type PolicyState, rowCount } from '../engine/policy.ts';
+import { checkShape } from '../engine/cpu-backend.ts';
+import { reinforceBaseline, stdOf } from '../engine/objectives/advantages.ts';
+import { CANCEL_EPS } from '../engine/objectives/constants.ts';
+import { dpoStats } from '../engine/objectives/dpo.ts';
+import { clipRange } from '../engine/objectives/rft.ts';
+import { ADVANTAGES, DPO_LOSS_TYPES, enumIndex, OPTIMIZERS, RFT_LOSS_TYPES, SCALE_REWARDS } from '../engine/enums.ts';
+import { policyModel } from '../engine/policies/index.ts';
+import { rowCount } from '../engine/policies/table.ts';
+import { paramCount, type PolicyParameters, type PolicyShape, type PolicyState } from '../engine/policy.ts';
 import type { StreamId } from '../engine/prng.ts';
 import { createGpuDevice, type GpuDevice } from './device.ts';
 import { compileAll, type Kernel, REDUCE_CHUNK } from './kernels.ts';
@@ -71,10 +77,6 @@ const STATS_FLOATS = 64;
 /** Slots of the `sums` buffer (reduce.wgsl writes, finalize.wgsl reads): visit terms, Σ g², objective terms (two). */
 const SLOT = { visits: 0, gradSq: 1, objective: 2, objective2: 3 } as const;
 
-const ESTIMATOR = { grpo: 0, rloo: 1, reinforce: 2 } as const;
-const SCALE_REWARDS = { group: 0, batch: 1, none: 2 } as const;
-const LOSS_TYPE = { grpo: 0, dapo: 1, dr_grpo: 2 } as const;
-const DPO_LOSS = { sigmoid: 0, ipo: 1, hinge: 2, robust: 3, cdpo: 4 } as const;
 
 const MB = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
@@ -300,9 +302,9 @@ export class WebGpuBackend implements Backend {
     // The REINFORCE baseline is host state (f64, as on the CPU); the kernel gets it as hi + lo.
     let baselineUsed = 0;
     if (rft.advantage === 'reinforce') {
-      const mean = meanOf(rewards, 0, N);
-      baselineUsed = Number.isNaN(this.baseline) ? mean : this.baseline;
-      this.baseline = rft.baseline_decay * baselineUsed + (1 - rft.baseline_decay) * mean;
+      const { used, next } = reinforceBaseline(rewards, rft, this.baseline);
+      baselineUsed = used;
+      this.baseline = next;
     }
     const bHi = Math.fround(baselineUsed);
     const advantages = this.grow('advantages', N * 4, this.batchHint(N));
@@ -317,8 +319,8 @@ export class WebGpuBackend implements Backend {
       sub.params([
         ['u', N],
         ['u', G],
-        ['u', ESTIMATOR[rft.advantage]],
-        ['u', SCALE_REWARDS[rft.scale_rewards]],
+        ['u', enumIndex(ADVANTAGES, rft.advantage)],
+        ['u', enumIndex(SCALE_REWARDS, rft.scale_rewards)],
         ['f', bHi],
         ['f', baselineUsed - bHi],
         ['f', sHi],
@@ -329,8 +331,7 @@ export class WebGpuBackend implements Backend {
     );
     const grouping = this.grouping(sub, samples.promptOf, N);
     const iterations = rft.num_iterations;
-    const epsLow = rft.epsilon;
-    const epsHigh = rft.epsilon_high ?? rft.epsilon;
+    const clip = clipRange(rft);
     for (let it = 0; it < iterations; it++) {
       this.encodeRowStats(sub, T);
       sub.dispatch(
@@ -339,10 +340,10 @@ export class WebGpuBackend implements Backend {
           ['f', T],
           ['u', N],
           ['u', it],
-          ['u', LOSS_TYPE[rft.loss_type]],
+          ['u', enumIndex(RFT_LOSS_TYPES, rft.loss_type)],
           ['f', tokenCount],
-          ['f', 1 - epsLow],
-          ['f', 1 + epsHigh],
+          ['f', clip.lo],
+          ['f', clip.hi],
           ['f', rft.beta],
           ['f', rft.entropy_coef],
         ]),
@@ -390,7 +391,7 @@ export class WebGpuBackend implements Backend {
       const terms = this.grow('seqTerms', 2 * K * 16, this.batchHint(2 * K));
       sub.dispatch(
         this.kernels.dpo_pairs,
-        sub.params([['u', K], ['u', DPO_LOSS[dpo.loss_type]], ['f', dpo.beta], ['f', dpo.label_smoothing]]),
+        sub.params([['u', K], ['u', enumIndex(DPO_LOSS_TYPES, dpo.loss_type)], ['f', dpo.beta], ['f', dpo.label_smoothing]]),
         [this.buffers.logits, this.buffers.ref, this.buffers.rowStats, batch, visitGrad, terms],
         this.groups(K),
       );
@@ -493,7 +494,7 @@ export class WebGpuBackend implements Backend {
       k.optimizer,
       sub.params([
         ['u', this.params],
-        ['u', opt.name === 'sgd' ? 1 : 0],
+        ['u', enumIndex(OPTIMIZERS, opt.name)],
         ['f', opt.learning_rate],
         ['f', opt.adam_beta1],
         ['f', opt.adam_beta2],
@@ -576,13 +577,18 @@ export class WebGpuBackend implements Backend {
     };
   }
 
+  async readPolicy(): Promise<PolicyParameters> {
+    const sub = this.take();
+    sub.contents.push('readPolicy');
+    const bytes = this.params * 4;
+    const parts = [this.buffers.logits, this.buffers.ref].map((b) => sub.readback(b, 0, bytes));
+    this.scheduleFlush();
+    const [params, ref] = await Promise.all(parts);
+    return { shape: { ...this.shape }, params: new Float32Array(params), ref: new Float32Array(ref) };
+  }
+
   async writeState(state: PolicyState): Promise<void> {
-    const s = state.shape;
-    if (s.kind !== this.shape.kind || s.prompts !== this.shape.prompts || s.maxLen !== this.shape.maxLen || s.vocab !== this.shape.vocab) {
-      throw new Error(
-        `WebGpuBackend.writeState: the state's policy shape (${JSON.stringify(s)}) differs from this backend's (${JSON.stringify(this.shape)}); create a new backend`,
-      );
-    }
+    checkShape('WebGpuBackend', state, { shape: this.shape });
     if (this.lostError) throw this.lostError;
     this.flush();
     const q = this.device.queue;
@@ -715,8 +721,7 @@ export class WebGpuBackend implements Backend {
 }
 
 function policyHint(s: PolicyShape): string {
-  const size = s.kind === 'autoregressive' ? `${s.prompts} prompts × max_len ${s.maxLen} × vocabulary ${s.vocab}²` : `${s.prompts} prompts × max_len ${s.maxLen} × vocabulary ${s.vocab}`;
-  return `the policy has ${size} logits; reduce num_prompts or policy.max_len` + (s.kind === 'autoregressive' ? ', or use policy.kind "tabular"' : '');
+  return policyModel(s.kind).sizeHint(s);
 }
 
 /** prompt of each answer | length | tokens, as u32 (the kernels' `batch` layout). */

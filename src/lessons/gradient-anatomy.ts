@@ -13,13 +13,14 @@
  * Pure functions over engine types: the page feeds them a lane's StepView and
  * the policy state read before the step.
  */
-import { computeAdvantages } from '../engine/advantages.ts';
+import { computeAdvantages } from '../engine/objectives/advantages.ts';
 import type { Config } from '../engine/config.ts';
-import { dpoLoss, sigmoid } from '../engine/dpo-loss.ts';
+import { dpoLoss, sigmoid } from '../engine/objectives/dpo.ts';
 import type { StepView } from '../engine/lane.ts';
-import { rowIndex, softmaxRow, type PolicyShape, type PolicyState } from '../engine/policy.ts';
+import { readouts } from '../engine/policies/index.ts';
+import type { PolicyShape, PolicyState } from '../engine/policy.ts';
 import { EOS, Vocabulary, type Task } from '../engine/task.ts';
-import { tokenWeight } from '../engine/cpu-backend.ts';
+import { tokenWeight } from '../engine/objectives/rft.ts';
 
 export type Push = 'up' | 'down' | 'none';
 
@@ -108,15 +109,7 @@ export function answerTokens(vocab: Vocabulary, answer: string, maxLen: number):
 
 /** Log-probability of `answer` (then EOS, if it fits) for `prompt` under a logits table, at temperature 1. */
 export function sequenceLogProb(logits: Float32Array, shape: PolicyShape, vocab: Vocabulary, prompt: number, answer: string): number {
-  const probs = new Float64Array(shape.vocab);
-  let sum = 0;
-  let prev = EOS;
-  for (const [t, token] of answerTokens(vocab, answer, shape.maxLen).entries()) {
-    softmaxRow(logits, rowIndex(shape, prompt, t, prev), shape.vocab, 1, probs, 0);
-    sum += Math.log(probs[token]);
-    prev = token;
-  }
-  return sum;
+  return readouts({ shape, params: logits, ref: logits }).sequenceLogProb('policy', prompt, answerTokens(vocab, answer, shape.maxLen));
 }
 
 /** DPO weights of one step's pairs under the policy as it was before the step. */
@@ -184,16 +177,12 @@ export function tokenProbabilityChanges(
   answer: string,
 ): TokenChange[] {
   const vocab = new Vocabulary(task.alphabet);
-  const pb = new Float64Array(shape.vocab);
-  const pa = new Float64Array(shape.vocab);
-  const out: TokenChange[] = [];
-  let prev = EOS;
-  for (const [t, token] of answerTokens(vocab, answer, shape.maxLen).entries()) {
-    const r = rowIndex(shape, prompt, t, prev);
-    softmaxRow(before, r, shape.vocab, 1, pb, 0);
-    softmaxRow(after, r, shape.vocab, 1, pa, 0);
-    out.push({ position: t, token: vocab.label(token), before: pb[token], after: pa[token] });
-    prev = token;
-  }
-  return out;
+  const read = (params: Float32Array) => readouts({ shape, params, ref: params });
+  const tokens = answerTokens(vocab, answer, shape.maxLen);
+  return tokens.map((token, t) => {
+    const prefix = tokens.slice(0, t);
+    const before_ = read(before).nextTokenDistribution(prompt, prefix)[token];
+    const after_ = read(after).nextTokenDistribution(prompt, prefix)[token];
+    return { position: t, token: vocab.label(token), before: before_, after: after_ };
+  });
 }

@@ -6,8 +6,8 @@
 // Types only: this module is imported by zod-free code on the page's main thread (export, summary).
 import type { Config } from '../engine/config.ts';
 
-export type LaneId = 'rft' | 'dpo' | 'sft';
-export const LANE_IDS: readonly LaneId[] = ['rft', 'dpo', 'sft'];
+import { LANE_IDS, type LaneId } from '../engine/enums.ts';
+export { LANE_IDS, type LaneId };
 
 /** Which lanes train; the page sets `objective` per lane, so the config's own objective matters only headless. */
 export type LaneSwitches = Record<LaneId, boolean>;
@@ -42,8 +42,9 @@ export const HIDE_ID_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
 export const LESSON_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 export const MAX_HIDDEN = 64;
 
+/** Every lane on. */
 export function defaultLanes(): LaneSwitches {
-  return { rft: true, dpo: true, sft: true };
+  return Object.fromEntries(LANE_IDS.map((id) => [id, true])) as LaneSwitches;
 }
 
 export function defaultTeacher(): TeacherOptions {

@@ -3,6 +3,7 @@
  * one-line explanation. Pure data and helpers; the components render them.
  */
 import type { Config } from '../engine/config.ts';
+import { ADVANTAGES, DPO_LOSS_TYPES, DPO_PAIRS, POLICY_INITS, POLICY_KINDS } from '../engine/enums.ts';
 import type { LaneId } from '../worker/protocol.ts';
 
 interface KnobBase {
@@ -23,17 +24,17 @@ const options = (...values: string[]) => values.map((value) => ({ value, label: 
 
 /** Applied to all three lanes. */
 export const SHARED_KNOBS: readonly Knob[] = [
-  { path: 'optimizer.learning_rate', label: 'Learning rate', kind: 'log', min: 1e-3, max: 100, help: 'Size of each Adam step; too high and the logits overflow.' },
+  { path: 'optimizer.learning_rate', label: 'Learning rate', kind: 'log', min: 1e-3, max: 100, help: 'Size of each Adam step: a logit moves by about this much per step at most. Higher learns faster but locks answers in: at 100 the entropy falls to 0 and DPO ends lower (Add: 0.90 vs 0.98 at 0.1). Adam stays far below the ±1e6 logits that would stop a run.' },
   { path: 'batch_prompts', label: 'Batch (prompts per step)', kind: 'int', min: 1, max: 64, help: 'Prompts, pairs or demonstrations used per step.' },
   { path: 'seed', label: 'Seed', kind: 'int', min: 0, max: 0xffffffff, help: 'Fixes every random draw; same seed, same run.' },
-  { path: 'policy.kind', label: 'Policy kind', kind: 'select', options: options('tabular', 'autoregressive'), help: 'Tabular: one distribution per position. Autoregressive: also conditioned on the previous letter.' },
-  { path: 'policy.init', label: 'Starting policy', kind: 'select', options: options('uniform', 'base'), help: 'Uniform: every answer equally likely. Base: a warm start that is sometimes right.' },
+  { path: 'policy.kind', label: 'Policy kind', kind: 'select', options: options(...POLICY_KINDS), help: 'Tabular: one distribution per position. Autoregressive: also conditioned on the previous letter.' },
+  { path: 'policy.init', label: 'Starting policy', kind: 'select', options: options(...POLICY_INITS), help: 'Uniform: every answer equally likely. Base: a warm start that is sometimes right.' },
   { path: 'steps', label: 'Steps', kind: 'int', min: 1, max: 100000, help: 'Training stops after this many steps; raise it to continue.' },
 ];
 
 export const LANE_KNOBS: Record<LaneId, readonly Knob[]> = {
   rft: [
-    { path: 'rft.advantage', label: 'Advantage', kind: 'select', options: options('grpo', 'rloo', 'reinforce'), help: 'How a reward becomes a push: vs the group mean (grpo), the others (rloo) or a running baseline.' },
+    { path: 'rft.advantage', label: 'Advantage', kind: 'select', options: options(...ADVANTAGES), help: 'How a reward becomes a push: vs the group mean (grpo), the others (rloo) or a running baseline.' },
     { path: 'num_generations', label: 'Generations per prompt', kind: 'int', min: 2, max: 128, help: 'Candidates sampled per prompt; more makes a lucky correct answer likelier.' },
     { path: 'rft.epsilon', label: 'Clip ε', kind: 'range', min: 0, max: 1, step: 0.01, help: 'Limits how far one update may move an answer’s probability ratio.' },
     { path: 'rft.beta', label: 'KL β', kind: 'range', min: 0, max: 1, step: 0.01, help: 'Pulls the policy back towards where it started.' },
@@ -41,8 +42,8 @@ export const LANE_KNOBS: Record<LaneId, readonly Knob[]> = {
   ],
   dpo: [
     { path: 'dpo.beta', label: 'β', kind: 'range', min: 0.01, max: 2, step: 0.01, help: 'How strongly a preference may move the policy away from the start.' },
-    { path: 'dpo.loss_type', label: 'Loss', kind: 'select', options: options('sigmoid', 'cdpo', 'ipo', 'hinge', 'robust'), help: 'sigmoid is the DPO paper; cdpo softens it for noisy labels (dpo.label_smoothing); ipo and hinge bound the push; robust expects noisy labels.' },
-    { path: 'dpo.pairs', label: 'Pairs', kind: 'select', options: options('offline', 'online'), help: 'Offline: the dataset’s pairs. Online: sample, grade, best vs worst.' },
+    { path: 'dpo.loss_type', label: 'Loss', kind: 'select', options: options(...DPO_LOSS_TYPES), help: 'sigmoid is the DPO paper; cdpo softens it for noisy labels (dpo.label_smoothing); ipo and hinge bound the push; robust expects noisy labels.' },
+    { path: 'dpo.pairs', label: 'Pairs', kind: 'select', options: options(...DPO_PAIRS), help: 'Offline: the dataset’s pairs. Online: sample, grade, best vs worst.' },
   ],
   sft: [],
 };

@@ -5,9 +5,8 @@
  */
 import type { Config } from '../engine/config.ts';
 import type { StepMetrics } from '../engine/lane.ts';
-
-export type LaneId = 'rft' | 'dpo' | 'sft';
-export const LANE_IDS: readonly LaneId[] = ['rft', 'dpo', 'sft'];
+import { LANE_IDS, type LaneId } from '../engine/enums.ts';
+export { LANE_IDS, type LaneId };
 
 /**
  * Everything that defines a run: the engine config (the same object the

@@ -64,9 +64,8 @@ function yieldToMessages(): Promise<void> {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export function defaultLanes(): RunDefinition['lanes'] {
-  return { rft: true, dpo: true, sft: true };
-}
+import { defaultLanes } from '../share/run-state.ts';
+export { defaultLanes };
 
 export class TrainingSession {
   private readonly trainer: Trainer;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { computeAdvantages, STD_EPS } from '../../src/engine/advantages.ts';
+import { computeAdvantages } from '../../src/engine/objectives/advantages.ts';
+import { STD_EPS } from '../../src/engine/objectives/constants.ts';
 import { config } from './helpers.ts';
 import { rewardStats } from '../../src/engine/lane.ts';
 

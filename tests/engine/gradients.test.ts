@@ -1,6 +1,6 @@
 /** Analytic gradients of every objective and variant, in both parametrisations, against finite differences. */
 import { describe, expect, it } from 'vitest';
-import { computeAdvantages } from '../../src/engine/advantages.ts';
+import { computeAdvantages } from '../../src/engine/objectives/advantages.ts';
 import type { ConfigInput } from '../../src/engine/config.ts';
 import { Stream } from '../../src/engine/prng.ts';
 import { dpoLossRef, finiteDiff, rftLoss, sftLossRef } from './reference.ts';

@@ -6,7 +6,8 @@
  */
 import type { PairBatch, TokenBatch } from '../../src/engine/backend.ts';
 import type { Config } from '../../src/engine/config.ts';
-import { rowIndex, type PolicyShape } from '../../src/engine/policy.ts';
+import type { PolicyShape } from '../../src/engine/policy.ts';
+import { rowIndex } from '../../src/engine/policies/table.ts';
 
 export function logSoftmax(theta: ArrayLike<number>, row: number, V: number, T: number): number[] {
   const z = Array.from({ length: V }, (_, j) => theta[row * V + j] / T);

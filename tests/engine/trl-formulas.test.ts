@@ -9,7 +9,7 @@
  * against the cDPO formula instead.
  */
 import { describe, expect, it } from 'vitest';
-import { computeAdvantages } from '../../src/engine/advantages.ts';
+import { computeAdvantages } from '../../src/engine/objectives/advantages.ts';
 import type { PairBatch, TokenBatch } from '../../src/engine/backend.ts';
 import { parseConfig, type Config, type ConfigInput } from '../../src/engine/config.ts';
 import { Stream } from '../../src/engine/prng.ts';

@@ -8,7 +8,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PairBatch, UpdateRequest, UpdateStats } from '../../src/engine/backend.ts';
 import { CpuBackend } from '../../src/engine/cpu-backend.ts';
-import { type PolicyState, rowIndex } from '../../src/engine/policy.ts';
+import type { PolicyState } from '../../src/engine/policy.ts';
+import { rowIndex } from '../../src/engine/policies/table.ts';
 import { Stream } from '../../src/engine/prng.ts';
 import { WebGpuBackend } from '../../src/gpu/webgpu-backend.ts';
 import { demoBatch, diff, expectArrayClose, expectClose, gpu, lanePrompts, pairBatch, setup, syntheticRewards } from './helpers.ts';

@@ -1,8 +1,6 @@
 /** Advantages for RFT: how much better each candidate scored than its baseline. */
-import type { Config } from './config.ts';
-
-/** Added to the std before dividing, as in TRL, so a near-constant group does not explode. */
-export const STD_EPS = 1e-4;
+import type { Config } from '../config.ts';
+import { STD_EPS } from './constants.ts';
 
 export interface Advantages {
   advantages: Float64Array;
@@ -21,10 +19,9 @@ export function computeAdvantages(rewards: Float32Array, G: number, rft: Config[
   const N = rewards.length;
   const out = new Float64Array(N);
   if (rft.advantage === 'reinforce') {
-    const mean = meanOf(rewards, 0, N);
-    const b = Number.isNaN(baseline) ? mean : baseline;
-    for (let i = 0; i < N; i++) out[i] = rewards[i] - b;
-    return { advantages: out, baseline: rft.baseline_decay * b + (1 - rft.baseline_decay) * mean };
+    const { used, next } = reinforceBaseline(rewards, rft, baseline);
+    for (let i = 0; i < N; i++) out[i] = rewards[i] - used;
+    return { advantages: out, baseline: next };
   }
   const batchStd = rft.scale_rewards === 'batch' ? stdOf(rewards, 0, N) : 0;
   for (let g0 = 0; g0 < N; g0 += G) {
@@ -41,6 +38,17 @@ export function computeAdvantages(rewards: Float32Array, G: number, rft: Config[
     for (let i = g0; i < end; i++) out[i] = (rewards[i] - mean) * scale;
   }
   return { advantages: out, baseline };
+}
+
+/**
+ * REINFORCE's moving-average baseline: the one this batch is measured against
+ * (the batch mean on the first step, while the baseline is NaN) and the one
+ * carried to the next step. Host code on both backends.
+ */
+export function reinforceBaseline(rewards: Float32Array, rft: Pick<Config['rft'], 'baseline_decay'>, baseline: number): { used: number; next: number } {
+  const mean = meanOf(rewards, 0, rewards.length);
+  const used = Number.isNaN(baseline) ? mean : baseline;
+  return { used, next: rft.baseline_decay * used + (1 - rft.baseline_decay) * mean };
 }
 
 export function meanOf(a: ArrayLike<number>, from: number, to: number): number {

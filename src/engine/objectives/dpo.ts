@@ -5,7 +5,7 @@
  * does. cdpo is the conservative DPO that older TRL versions made of sigmoid with label
  * smoothing; TRL 1.10's sigmoid ignores label_smoothing, so it has a name of its own here.
  */
-import type { Config } from './config.ts';
+import type { Config } from '../config.ts';
 
 /** log(1 + e^x) without overflow. */
 export function softplus(x: number): number {
@@ -41,4 +41,16 @@ export function dpoLoss(type: Config['dpo']['loss_type'], h: number, beta: numbe
       return { loss: d * d, dLdh: 2 * d };
     }
   }
+}
+
+/** DPO's TRL metrics from sums over K pairs (shared by both backends). */
+export function dpoStats(rc: number, rr: number, acc: number, lc: number, lr: number, K: number) {
+  return {
+    'rewards/chosen': rc / K,
+    'rewards/rejected': rr / K,
+    'rewards/margins': (rc - rr) / K,
+    'rewards/accuracies': acc / K,
+    'logps/chosen': lc / K,
+    'logps/rejected': lr / K,
+  };
 }

@@ -1,0 +1,51 @@
+/**
+ * Every enumerated config value, once, as plain tuples (no zod: the page's
+ * main thread and the WGSL header generator read them too). config.ts builds
+ * its schema from them, src/ui/knobs.ts its selects, and src/gpu/kernels.ts
+ * turns each into named WGSL constants (`LOSS_DAPO`, `DPO_IPO`, ...) whose
+ * value is the index in the tuple, so a shader never spells an enum as `1u`.
+ */
+export const OBJECTIVES = ['rft', 'dpo', 'sft'] as const;
+export const POLICY_KINDS = ['tabular', 'autoregressive'] as const;
+export const POLICY_INITS = ['uniform', 'base'] as const;
+export const BACKENDS = ['cpu', 'webgpu', 'auto'] as const;
+export const OPTIMIZERS = ['adam', 'sgd'] as const;
+export const ADVANTAGES = ['grpo', 'rloo', 'reinforce'] as const;
+export const SCALE_REWARDS = ['group', 'batch', 'none'] as const;
+/** TRL's GRPO loss_type: how token losses are averaged. */
+export const RFT_LOSS_TYPES = ['grpo', 'dapo', 'dr_grpo'] as const;
+/** TRL's DPO loss_type names; cdpo (sigmoid with label smoothing) is not in TRL 1.10, hence its own name. */
+export const DPO_LOSS_TYPES = ['sigmoid', 'cdpo', 'ipo', 'hinge', 'robust'] as const;
+export const DPO_PAIRS = ['offline', 'online'] as const;
+
+export type Objective = (typeof OBJECTIVES)[number];
+export type PolicyKind = (typeof POLICY_KINDS)[number];
+
+/** The page's three lanes: one per objective, in this order. */
+export const LANE_IDS: readonly Objective[] = OBJECTIVES;
+export type LaneId = Objective;
+
+/** The enums the kernels branch on, with the prefix of their WGSL constant names. */
+export const WGSL_ENUMS = {
+  ADVANTAGE: ADVANTAGES,
+  SCALE: SCALE_REWARDS,
+  LOSS: RFT_LOSS_TYPES,
+  DPO: DPO_LOSS_TYPES,
+  OPTIMIZER: OPTIMIZERS,
+} as const;
+
+/** Index of `value` in its tuple: the number a kernel compares with the named constant. */
+export function enumIndex<T extends string>(values: readonly T[], value: T): number {
+  const i = values.indexOf(value);
+  if (i < 0) throw new Error(`"${value}" is not one of ${values.join(', ')}`);
+  return i;
+}
+
+/** `const LOSS_DAPO: u32 = 1u;` lines for every enum the kernels read. */
+export function wgslEnumConstants(): string[] {
+  const lines: string[] = [];
+  for (const [prefix, values] of Object.entries(WGSL_ENUMS)) {
+    values.forEach((v, i) => lines.push(`const ${prefix}_${v.toUpperCase()}: u32 = ${i}u;`));
+  }
+  return lines;
+}
