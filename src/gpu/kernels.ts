@@ -66,23 +66,60 @@ export interface Kernel {
   layout: GPUBindGroupLayout;
 }
 
-export async function compileAll(device: GPUDevice, constants: KernelConstants, sources: ShaderSources): Promise<Record<KernelName, Kernel>> {
+/** Explicit layouts and the composed source of every kernel of one policy shape. */
+function kernelSpecs(device: GPUDevice, constants: KernelConstants, sources: ShaderSources) {
   const header = kernelHeader(constants);
-  const specs = KERNEL_NAMES.map((name) => {
-    const layout = device.createBindGroupLayout({
-      label: `${name} bindings`,
-      entries: KERNEL_BINDINGS[name].map((kind, binding) => ({
-        binding,
-        visibility: GPUShaderStage.COMPUTE,
-        buffer: { type: kind === 'uniform' ? 'uniform' : kind === 'read' ? 'read-only-storage' : 'storage' },
-      })),
-    });
-    const pipelineLayout = device.createPipelineLayout({ label: `${name} layout`, bindGroupLayouts: [layout] });
-    return { name, layout, pipelineLayout, kernel: composeKernel(name, header, sources) };
+  return KERNEL_NAMES.map((name) => {
+    const kernel = composeKernel(name, header, sources);
+    return { name, kernel, key: `${name}\n${kernel.code}` };
+  }).map((spec) => ({ ...spec, layouts: () => kernelLayouts(device, spec.name) }));
+}
+
+function kernelLayouts(device: GPUDevice, name: KernelName): { layout: GPUBindGroupLayout; pipelineLayout: GPUPipelineLayout } {
+  const layout = device.createBindGroupLayout({
+    label: `${name} bindings`,
+    entries: KERNEL_BINDINGS[name].map((kind, binding) => ({
+      binding,
+      visibility: GPUShaderStage.COMPUTE,
+      buffer: { type: kind === 'uniform' ? 'uniform' : kind === 'read' ? 'read-only-storage' : 'storage' },
+    })),
   });
-  const pipelines = await compileKernels(
-    device,
-    specs.map((s) => ({ kernel: s.kernel, layout: s.pipelineLayout })),
+  return { layout, pipelineLayout: device.createPipelineLayout({ label: `${name} layout`, bindGroupLayouts: [layout] }) };
+}
+
+/**
+ * The kernels of one policy shape, taking what `cached` already has (keyed by
+ * kernel name + composed source) and compiling the rest together. Returns the
+ * new compiles by key, for the caller's cache.
+ */
+export function compileKernelSet(
+  device: GPUDevice,
+  constants: KernelConstants,
+  sources: ShaderSources,
+  cached: (key: string) => Promise<Kernel> | undefined,
+): { kernels: Promise<Record<KernelName, Kernel>>; compiling: Map<string, Promise<Kernel>> } {
+  const specs = kernelSpecs(device, constants, sources);
+  const missing = specs.filter((s) => !cached(s.key));
+  const compiling = new Map<string, Promise<Kernel>>();
+  if (missing.length > 0) {
+    const layouts = missing.map((s) => s.layouts());
+    const pipelines = compileKernels(
+      device,
+      missing.map((s, i) => ({ kernel: s.kernel, layout: layouts[i].pipelineLayout })),
+    );
+    missing.forEach((s, i) => {
+      const kernel = pipelines.then((all) => ({ name: s.name, pipeline: all[i], layout: layouts[i].layout }));
+      kernel.catch(() => {}); // reported once, through `kernels`
+      compiling.set(s.key, kernel);
+    });
+  }
+  const kernels = Promise.all(specs.map((s) => cached(s.key) ?? compiling.get(s.key)!)).then(
+    (all) => Object.fromEntries(all.map((k) => [k.name, k])) as Record<KernelName, Kernel>,
   );
-  return Object.fromEntries(specs.map((s, i) => [s.name, { name: s.name, pipeline: pipelines[i], layout: s.layout }])) as Record<KernelName, Kernel>;
+  return { kernels, compiling };
+}
+
+/** Compiles every kernel of one policy shape on `device` (no cache). */
+export async function compileAll(device: GPUDevice, constants: KernelConstants, sources: ShaderSources): Promise<Record<KernelName, Kernel>> {
+  return compileKernelSet(device, constants, sources, () => undefined).kernels;
 }

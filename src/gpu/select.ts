@@ -12,6 +12,7 @@ import { CpuBackend } from '../engine/cpu-backend.ts';
 import type { PolicyState } from '../engine/policy.ts';
 import { NoAdapterError } from './device.ts';
 import { ResilientBackend } from './resilient.ts';
+import { sharedRuntime } from './runtime.ts';
 import { WebGpuBackend } from './webgpu-backend.ts';
 
 export type BackendPreference = 'cpu' | 'webgpu' | 'auto';
@@ -44,7 +45,8 @@ export async function selectBackend(
   if (!gpu) return unavailable(reasonIfNull ?? 'this environment has no WebGPU (navigator.gpu is missing)');
   let gpuBackend: WebGpuBackend;
   try {
-    gpuBackend = await WebGpuBackend.create(gpu, state);
+    // The lanes of a page (or a process) share one device and its compiled pipelines.
+    gpuBackend = await WebGpuBackend.create(gpu, state, { runtime: await sharedRuntime(gpu) });
   } catch (e) {
     if (e instanceof NoAdapterError) return unavailable(reasonIfNull ?? e.message);
     if (pref === 'webgpu') throw e;

@@ -28,8 +28,9 @@ import { policyModel } from '../engine/policies/index.ts';
 import { rowCount } from '../engine/policies/table.ts';
 import { paramCount, type PolicyParameters, type PolicyShape, type PolicyState } from '../engine/policy.ts';
 import type { StreamId } from '../engine/prng.ts';
-import { createGpuDevice, type GpuDevice } from './device.ts';
-import { compileAll, type Kernel, REDUCE_CHUNK } from './kernels.ts';
+import type { GpuDevice } from './device.ts';
+import { type Kernel, REDUCE_CHUNK } from './kernels.ts';
+import { GpuRuntime } from './runtime.ts';
 import { loadShaderSources, type KernelName, type ShaderSources } from './shaders.ts';
 import { align, type ArenaRange, type Binding, StagingPool, Submission } from './submission.ts';
 
@@ -62,6 +63,11 @@ export interface FlushProfile {
 }
 
 export interface WebGpuBackendOptions {
+  /**
+   * The device and pipeline cache to use (src/gpu/runtime.ts sharedRuntime: the
+   * page's three lanes share one); default: a runtime of its own, destroyed on dispose.
+   */
+  runtime?: GpuRuntime;
   /** Replaces the WGSL files (tests of compile errors); default: shaders/*.wgsl. */
   shaderSources?: ShaderSources;
   /**
@@ -126,9 +132,11 @@ export class WebGpuBackend implements Backend {
   private readonly lostSignal: Promise<never>;
   private disposed = false;
 
-  /** Creates its own device on `gpu` and compiles the kernels for the state's policy shape. */
+  /** A backend on `options.runtime` (else a device of its own on `gpu`) with the kernels for the state's policy shape. */
   static async create(gpu: GPU, state: PolicyState, options: WebGpuBackendOptions = {}): Promise<WebGpuBackend> {
-    const gd = await createGpuDevice(gpu);
+    const runtime = options.runtime ?? (await GpuRuntime.create(gpu));
+    runtime.acquire();
+    const gd = runtime.gd;
     try {
       const shape = state.shape;
       // Before compiling (seconds on a software adapter): the largest policy-sized buffer is the gradient cells, 16 bytes a logit.
@@ -138,23 +146,26 @@ export class WebGpuBackend implements Backend {
         throw new GpuLimitError(`the policy needs ${MB(largest)} buffers but this WebGPU device allows ${MB(limit)} per buffer: ${policyHint(shape)}`);
       }
       const sources = options.shaderSources ?? (await loadShaderSources());
-      const kernels = await compileAll(
-        gd.device,
+      const kernels = await runtime.kernels(
         { workgroupSize: gd.workgroupSize, vocab: shape.vocab, maxLen: shape.maxLen, prompts: shape.prompts, rows: rowCount(shape), autoregressive: shape.kind === 'autoregressive' },
         sources,
       );
-      const backend = new WebGpuBackend(gd, kernels, state, options.maxWorkgroupsPerDimension);
+      const backend = new WebGpuBackend(runtime, kernels, state, options.maxWorkgroupsPerDimension);
       await backend.writeState(state);
       return backend;
     } catch (e) {
-      gd.device.destroy();
+      runtime.release();
       throw e;
     }
   }
 
   private readonly maxGroupsPerDimension: number;
 
-  private constructor(gd: GpuDevice, kernels: Record<KernelName, Kernel>, state: PolicyState, maxGroupsPerDimension?: number) {
+  private readonly runtime: GpuRuntime;
+
+  private constructor(runtime: GpuRuntime, kernels: Record<KernelName, Kernel>, state: PolicyState, maxGroupsPerDimension?: number) {
+    const gd = runtime.gd;
+    this.runtime = runtime;
     this.gd = gd;
     this.device = gd.device;
     this.kernels = kernels;
@@ -605,7 +616,8 @@ export class WebGpuBackend implements Backend {
     if (this.disposed) return;
     this.disposed = true;
     this.pending = null;
-    this.device.destroy();
+    for (const b of [...Object.values(this.buffers), ...this.growable.values(), ...this.retired, this.arena]) b.destroy();
+    this.runtime.release();
   }
 
   // ------------------------------------------------------------------ submission plumbing

@@ -1,0 +1,93 @@
+/**
+ * One GPU runtime per worker: a device and a pipeline cache shared by every
+ * lane's backend (each lane keeps its own buffers). Pipelines are cached by
+ * their composed source (generated header + libraries + kernel), as jax-js's
+ * ShaderPipelineCache is, so three lanes of one policy shape compile each
+ * kernel once, and a Reset to the same shape compiles nothing.
+ *
+ * The device lives while a backend holds it: `acquire` per backend, `release`
+ * on dispose; the last release destroys it (Node does not exit while a Dawn
+ * device is alive). A lost device drops out of the shared table, so a
+ * replacement backend gets a fresh one.
+ */
+import { createGpuDevice, type GpuDevice } from './device.ts';
+import { compileKernelSet, type Kernel, type KernelConstants } from './kernels.ts';
+import type { KernelName, ShaderSources } from './shaders.ts';
+
+export class GpuRuntime {
+  private readonly pipelines = new Map<string, Promise<Kernel>>();
+  private users = 0;
+  private destroyed = false;
+  /** Pipelines compiled since creation (the tests check that lanes share them). */
+  compiled = 0;
+
+  private constructor(readonly gd: GpuDevice) {}
+
+  static async create(gpu: GPU): Promise<GpuRuntime> {
+    return new GpuRuntime(await createGpuDevice(gpu));
+  }
+
+  get device(): GPUDevice {
+    return this.gd.device;
+  }
+
+  acquire(): void {
+    if (this.destroyed) throw new Error('GpuRuntime: used after its device was destroyed');
+    this.users++;
+  }
+
+  /**
+   * The last release destroys the device a moment later (after the current
+   * task), so lanes created together, one of which gives up at once, or a
+   * rebuild that disposes the old lanes as the new ones start, keep it.
+   */
+  release(): void {
+    if (--this.users > 0 || this.destroyed || this.closing) return;
+    this.closing = true;
+    setTimeout(() => {
+      this.closing = false;
+      if (this.users > 0 || this.destroyed) return;
+      this.destroyed = true;
+      forget(this);
+      this.gd.device.destroy();
+    }, 0);
+  }
+
+  private closing = false;
+
+  /** The kernels for one policy shape: cached pipelines where the source is the same, the rest compiled together. */
+  async kernels(constants: KernelConstants, sources: ShaderSources): Promise<Record<KernelName, Kernel>> {
+    const set = compileKernelSet(this.gd.device, constants, sources, (key) => this.pipelines.get(key));
+    for (const [key, pending] of set.compiling) {
+      this.compiled++;
+      this.pipelines.set(key, pending);
+      // A kernel that failed to compile is not kept: the next attempt reports it again.
+      pending.catch(() => this.pipelines.delete(key));
+    }
+    return set.kernels;
+  }
+}
+
+const shared = new Map<GPU, Promise<GpuRuntime>>();
+
+/** The worker's (or process's) runtime on `gpu`, created on first use. */
+export function sharedRuntime(gpu: GPU): Promise<GpuRuntime> {
+  let runtime = shared.get(gpu);
+  if (!runtime) {
+    runtime = GpuRuntime.create(gpu);
+    shared.set(gpu, runtime);
+    runtime.then(
+      (r) => void r.gd.lost.then(() => forget(r)),
+      () => shared.delete(gpu),
+    );
+  }
+  return runtime;
+}
+
+function forget(runtime: GpuRuntime): void {
+  for (const [gpu, r] of shared) {
+    void r.then((value) => {
+      if (value === runtime && shared.get(gpu) === r) shared.delete(gpu);
+    });
+  }
+}
