@@ -4,7 +4,7 @@
  * draws a few hundred points per line instead of every step. The legend is
  * HTML (LineChart.svelte): chart.js re-measures its own on every update.
  */
-import { Chart, Decimation, LinearScale, LineController, LineElement, PointElement, Tooltip, type ChartConfiguration } from 'chart.js';
+import { Chart, Decimation, LinearScale, LineController, LineElement, PointElement, Tooltip, type ChartConfiguration, type Plugin } from 'chart.js';
 import type { ChartSpec } from './chart-specs.ts';
 import type { Point } from './metric-history.ts';
 
@@ -74,6 +74,78 @@ export function formatTick(value: number | string, _index?: number, ticks?: read
   return formatValue(v);
 }
 
+/** A vertical mark on the time axis: a knob change or a lesson event, drawn at `x` with a short label. */
+export interface ChartMark {
+  x: number;
+  label: string;
+  color: string;
+}
+
+/** The marks a chart draws, kept on the chart object (chart.js options would be deep-copied on every update). */
+const chartMarks = new WeakMap<Chart, ChartMark[]>();
+
+export function setChartMarks(chart: Chart, marks: ChartMark[]): void {
+  chartMarks.set(chart, marks);
+}
+
+/** Marks within `pixels` of the hovered x (for the tooltip). */
+function marksNear(chart: Chart, x: number, pixels = 6): ChartMark[] {
+  const scale = chart.scales.x;
+  if (!scale) return [];
+  const at = scale.getPixelForValue(x);
+  return (chartMarks.get(chart) ?? []).filter((m) => Math.abs(scale.getPixelForValue(m.x) - at) <= pixels);
+}
+
+const MARK_DASH = [3, 3];
+
+/** Draws the marks behind nothing: thin dashed verticals over the plot, each label at the top where it fits. */
+const marksPlugin: Plugin<'line'> = {
+  id: 'rftMarks',
+  afterDatasetsDraw(chart) {
+    const marks = chartMarks.get(chart);
+    const area = chart.chartArea;
+    const scale = chart.scales.x;
+    if (!marks?.length || !area || !scale) return;
+    const ctx = chart.ctx;
+    ctx.save();
+    ctx.lineWidth = 1;
+    ctx.setLineDash(MARK_DASH);
+    ctx.font = `${Math.max(10, Number(Chart.defaults.font.size) - 2)}px ${Chart.defaults.font.family}`;
+    ctx.textBaseline = 'top';
+    let labelEnd = -Infinity;
+    for (const m of [...marks].sort((a, b) => a.x - b.x)) {
+      const px = scale.getPixelForValue(m.x);
+      if (px < area.left - 0.5 || px > area.right + 0.5) continue;
+      ctx.strokeStyle = m.color;
+      ctx.beginPath();
+      ctx.moveTo(px, area.top);
+      ctx.lineTo(px, area.bottom);
+      ctx.stroke();
+      // Labels that would overlap the previous one are left to the tooltip.
+      const width = ctx.measureText(m.label).width;
+      const left = px + width + 3 > area.right ? px - width - 3 : px + 3;
+      if (left > labelEnd) {
+        ctx.fillStyle = m.color;
+        ctx.fillText(m.label, left, area.top + 2);
+        labelEnd = left + width + 6;
+      }
+    }
+    ctx.restore();
+  },
+};
+
+/** The faint raw line drawn behind a smoothed one (PNG legends and tooltips skip it). */
+export const isRawTrace = (dataset: object): boolean => (dataset as { rawTrace?: boolean }).rawTrace === true;
+
+/** `#rrggbb` at `alpha` opacity, as #rrggbbaa. */
+const faint = (color: string, alpha = 0.28) => color + Math.round(alpha * 255).toString(16).padStart(2, '0');
+
+/**
+ * A line chart for `spec`: one dataset per line (the smoothed curve when smoothing is on), then the
+ * same lines again as faint raw traces behind them, empty unless smoothing is on (LineChart fills them).
+ */
+const smoothedNote = (chart: Chart): string => (chart.data.datasets.some((d) => isRawTrace(d) && d.data.length > 0) ? ', smoothed' : '');
+
 export function createLineChart(canvas: HTMLCanvasElement, spec: ChartSpec, xTitle: string): LiveChart {
   // Axis text and grid from the page's theme (chart.js's fixed grey is faint on the dark theme).
   const theme = getComputedStyle(canvas);
@@ -82,19 +154,37 @@ export function createLineChart(canvas: HTMLCanvasElement, spec: ChartSpec, xTit
   const config: ChartConfiguration<'line', Point[]> = {
     type: 'line',
     data: {
-      datasets: spec.lines.map((l) => ({
-        label: l.label,
-        data: [],
-        borderColor: l.color,
-        backgroundColor: l.color,
-        borderDash: l.dash,
-        borderWidth: 2,
-        pointRadius: 0,
-        tension: 0,
-        // chart.js performance guide: spanning gaps lets it draw each line as one path.
-        spanGaps: true,
-      })),
+      datasets: [
+        ...spec.lines.map((l) => ({
+          label: l.label,
+          data: [],
+          borderColor: l.color,
+          backgroundColor: l.color,
+          borderDash: l.dash,
+          borderWidth: 2,
+          pointRadius: 0,
+          tension: 0,
+          order: 0,
+          // chart.js performance guide: spanning gaps lets it draw each line as one path.
+          spanGaps: true,
+        })),
+        ...spec.lines.map((l) => ({
+          label: `${l.label} (raw)`,
+          data: [],
+          rawTrace: true,
+          borderColor: faint(l.color),
+          backgroundColor: faint(l.color),
+          borderDash: l.dash,
+          borderWidth: 1,
+          pointRadius: 0,
+          tension: 0,
+          // Higher order draws first: the raw trace stays behind the smoothed line.
+          order: 1,
+          spanGaps: true,
+        })),
+      ],
     },
+    plugins: [marksPlugin],
     options: {
       color: text,
       animation: false,
@@ -118,7 +208,15 @@ export function createLineChart(canvas: HTMLCanvasElement, spec: ChartSpec, xTit
       plugins: {
         decimation: { enabled: true, algorithm: 'lttb', samples: 300, threshold: 400 },
         // The tooltip names the metric as TRL logs it (and as the exports write it) beside the friendly label.
-        tooltip: { enabled: true, callbacks: { label: (item) => `${item.dataset.label} (${spec.lines[item.datasetIndex]?.metric}): ${formatTick(item.parsed.y ?? NaN)}` } },
+        // Raw traces stay out of it (their line is the one named); marks near the pointer are listed under it.
+        tooltip: {
+          enabled: true,
+          filter: (item) => item.datasetIndex < spec.lines.length,
+          callbacks: {
+            label: (item) => `${item.dataset.label} (${spec.lines[item.datasetIndex]?.metric}${smoothedNote(item.chart)}): ${formatTick(item.parsed.y ?? NaN)}`,
+            footer: (items) => (items[0] ? marksNear(items[0].chart, items[0].parsed.x ?? NaN).map((m) => `▏ ${m.label}`) : []),
+          },
+        },
       },
     },
   };

@@ -10,8 +10,14 @@ import type { Playground } from './playground.svelte.ts';
 export interface DebugHook {
   /** Every step record per lane. */
   metrics(): Record<LaneId, LaneRecord[]>;
-  /** The datasets a chart draws (before decimation), by chart id, e.g. "reward" or "loss-rft". */
-  chartData(id: string): { label: string; points: { x: number; y: number }[] }[] | null;
+  /**
+   * The lines a chart draws (before decimation), by chart id, e.g. "reward" or "loss-rft": each line's
+   * raw points and, with smoothing on, the smoothed ones drawn over them. The reward chart has the
+   * evaluation graders' lines too.
+   */
+  chartData(id: string): { label: string; metric: string; points: { x: number; y: number }[]; smoothed: { x: number; y: number }[] | null }[] | null;
+  /** The knob changes and lesson events marked on the charts. */
+  events(): { step: number; label: string; kind: string }[];
   progress(): Progress;
   /** The run definition the controls show (including changes waiting for Reset). */
   definition(): RunDefinition | null;
@@ -29,10 +35,16 @@ export function installDebugHook(pg: Playground): void {
   const hook: DebugHook = {
     metrics: () => pg.history.toJSON(),
     chartData(id) {
-      const spec = [...sharedCharts(pg.enabledLanes()), ...(['rft', 'dpo', 'sft'] as const).map(lossChart)].find((c) => c.id === id);
+      const spec = [...sharedCharts(pg.enabledLanes(), pg.evalGraderNames()), ...(['rft', 'dpo', 'sft'] as const).map(lossChart)].find((c) => c.id === id);
       if (!spec) return null;
-      return spec.lines.map((l) => ({ label: l.label, points: pg.history.points(l.lane, l.metric, pg.budget).map((p) => ({ ...p })) }));
+      return spec.lines.map((l) => ({
+        label: l.label,
+        metric: l.metric,
+        points: pg.history.points(l.lane, l.metric, pg.budget).map((p) => ({ ...p })),
+        smoothed: pg.smoothing > 0 ? pg.history.smoothed(l.lane, l.metric, pg.budget, pg.smoothing).map((p) => ({ ...p })) : null,
+      }));
     },
+    events: () => pg.events.map((e) => ({ step: e.step, label: e.label, kind: e.kind })),
     progress: () => ({ ...pg.progress }),
     definition: () => structuredClone(pg.definition),
     backendBadge: () => pg.run?.backendBadge ?? null,

@@ -20,10 +20,33 @@ export interface Point {
   y: number;
 }
 
+/**
+ * TensorBoard's smoothing: an exponential moving average with weight `weight` (0 = none, 0.99 = heavy),
+ * debiased by 1 − weight^n so the first points are not pulled towards 0.
+ */
+export function emaSmooth(points: readonly Point[], weight: number): Point[] {
+  const ema = new Ema(weight);
+  return points.map((p) => ({ x: p.x, y: ema.next(p.y) }));
+}
+
+class Ema {
+  private last = 0;
+  private count = 0;
+  constructor(private readonly weight: number) {}
+  next(y: number): number {
+    this.last = this.last * this.weight + (1 - this.weight) * y;
+    this.count++;
+    return this.last / (1 - this.weight ** this.count);
+  }
+}
+
 export class MetricHistory {
   private readonly records: Record<LaneId, LaneRecord[]> = { rft: [], dpo: [], sft: [] };
   /** Cached series by "lane|metric|budget", with how many records each has consumed. */
   private readonly series = new Map<string, { points: Point[]; consumed: number }>();
+  /** Smoothed series for one weight at a time (a slider drag would otherwise keep one per position). */
+  private smoothedSeries = new Map<string, { points: Point[]; consumed: number; ema: Ema }>();
+  private smoothWeight = 0;
 
   append(batch: Partial<Record<LaneId, LaneRecord[]>>): void {
     for (const lane of Object.keys(batch) as LaneId[]) {
@@ -35,6 +58,7 @@ export class MetricHistory {
   clear(): void {
     for (const lane of Object.keys(this.records) as LaneId[]) this.records[lane] = [];
     this.series.clear();
+    this.smoothedSeries.clear();
   }
 
   of(lane: LaneId): readonly LaneRecord[] {
@@ -63,6 +87,32 @@ export class MetricHistory {
     }
     entry.consumed = list.length;
     return entry.points;
+  }
+
+  /** `points` smoothed by `emaSmooth` with `weight`, extended in place as records arrive. */
+  smoothed(lane: LaneId, metric: string, budget: Budget, weight: number): Point[] {
+    if (weight !== this.smoothWeight) {
+      this.smoothedSeries.clear();
+      this.smoothWeight = weight;
+    }
+    const raw = this.points(lane, metric, budget);
+    const key = `${lane}|${metric}|${budget}`;
+    let entry = this.smoothedSeries.get(key);
+    if (!entry) this.smoothedSeries.set(key, (entry = { points: [], consumed: 0, ema: new Ema(weight) }));
+    for (let i = entry.consumed; i < raw.length; i++) entry.points.push({ x: raw[i].x, y: entry.ema.next(raw[i].y) });
+    entry.consumed = raw.length;
+    return entry.points;
+  }
+
+  /** Where step `step` of `lane` falls on the budget's axis (undefined if the lane has no record of it). */
+  xAt(lane: LaneId, step: number, budget: Budget): number | undefined {
+    const list = this.records[lane];
+    // Records are in step order, one per step from the lane's first: look near the end first.
+    for (let i = list.length - 1; i >= 0; i--) {
+      if (list[i].step === step) return list[i][BUDGET_FIELD[budget]];
+      if (list[i].step < step) return undefined;
+    }
+    return undefined;
   }
 
   /** Plain copy of all records (for tests and export). */

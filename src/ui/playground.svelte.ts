@@ -59,6 +59,32 @@ export function teachingPrompt(run: Pick<RunInfo, 'prompts' | 'demos'>): number 
   return best;
 }
 
+/** Something that happened during the run, marked on the charts' time axis. */
+export interface RunEvent {
+  /** The last step trained before it: the change applies from the next step. */
+  step: number;
+  label: string;
+  kind: 'knob' | 'lesson';
+  /** Same key soon after (a slider drag): one mark, with the last value. */
+  key: string;
+  at: number;
+}
+
+/** How a knob's new value reads on a mark ("Learning rate → 0.3"). */
+export function eventValue(value: unknown): string {
+  if (typeof value === 'number') return String(Number(value.toPrecision(3)));
+  if (typeof value === 'boolean') return value ? 'on' : 'off';
+  if (value === null || value === undefined) return 'default';
+  if (typeof value === 'object') {
+    const v = value as { name?: unknown; type?: unknown };
+    return String(v.name ?? v.type ?? 'changed');
+  }
+  return String(value);
+}
+
+/** DPO's own `rewards/…` metrics (β-implicit rewards), which are not evaluation graders. */
+const DPO_REWARDS = new Set(['rewards/chosen', 'rewards/rejected', 'rewards/margins', 'rewards/accuracies']);
+
 export class Playground {
   tasks = $state.raw<TaskInfo[]>([]);
   /** The definition the controls show (may hold changes waiting for Reset). */
@@ -88,6 +114,10 @@ export class Playground {
   ownSetup = $state.raw<{ definition: RunDefinition; by: string } | null>(null);
   /** Bumped whenever a new run replaces the old one (Reset, a preset, a task applied at step 0): panels that copy the run re-read it. */
   generation = $state(0);
+  /** EMA weight of the charts' lines (0 = raw; TensorBoard's 0–0.99). */
+  smoothing = $state(0);
+  /** Knob changes and lesson events of this run, marked on the charts. */
+  events = $state.raw<RunEvent[]>([]);
   /** Bumped after each batch; charts redraw when it changes. */
   version = $state(0);
   readonly history = new MetricHistory();
@@ -161,6 +191,7 @@ export class Playground {
       if (fresh) {
         this.definition = r.run.definition;
         this.history.clear();
+        this.events = [];
         this.snapshots = {};
         this.version++;
         this.generation++;
@@ -181,21 +212,52 @@ export class Playground {
   setKnob(path: string, value: unknown): Promise<void> {
     if (!this.definition) return Promise.resolve();
     const next: RunDefinition = { ...this.definition, config: setPath(this.definition.config, path, value) };
-    return this.apply(next);
+    return this.apply(next, { key: path, label: `${knobLabel(path)} → ${eventValue(value)}` });
   }
 
   setLane(id: LaneId, on: boolean): Promise<void> {
     if (!this.definition) return Promise.resolve();
-    return this.apply({ ...this.definition, lanes: { ...this.definition.lanes, [id]: on } });
+    return this.apply({ ...this.definition, lanes: { ...this.definition.lanes, [id]: on } }, { key: `lane.${id}`, label: `${id.toUpperCase()} lane ${on ? 'on' : 'off'}` });
   }
 
-  apply(next: RunDefinition): Promise<void> {
+  /** `mark`: the change to mark on the charts, when it applies mid-run (not one that waits for Reset or rebuilds). */
+  apply(next: RunDefinition, mark?: { key: string; label: string }): Promise<void> {
     this.definition = next;
     return this.enqueue(async () => {
       const r = await this.client.update(next);
       this.accept(r, r.ok && r.rebuilt === true);
       if (r.ok && r.rebuilt) this.progress = await this.client.progress();
+      else if (r.ok && mark && !r.needsReset.includes(mark.key)) this.markEvent('knob', mark.key, mark.label);
     });
+  }
+
+  /**
+   * Marks an event at the current step on the charts. Nothing is marked before the first step (it would
+   * sit on the axis), and a repeat of the same key within 1.5 s (a slider being dragged) updates one mark.
+   */
+  markEvent(kind: RunEvent['kind'], key: string, label: string): void {
+    const step = this.progress.step;
+    if (step === 0) return;
+    const now = Date.now();
+    const last = this.events.at(-1);
+    if (last && last.key === key && (last.step === step || now - last.at < 1500)) this.events = [...this.events.slice(0, -1), { ...last, label, at: now }];
+    else this.events = [...this.events, { step, label, kind, key, at: now }];
+    this.version++;
+  }
+
+  setSmoothing(weight: number): void {
+    this.smoothing = Math.min(0.99, Math.max(0, weight));
+    this.version++;
+  }
+
+  /** Evaluation graders: the config's, and any a task brings (add-contains logs rewards/exact_match), once a step records them. */
+  evalGraderNames(): string[] {
+    const names = new Set(Object.keys(this.run?.definition.config.eval_graders ?? {}));
+    for (const lane of this.enabledLanes()) {
+      const first = this.history.of(lane)[0];
+      if (first) for (const key of Object.keys(first)) if (key.startsWith('rewards/') && !DPO_REWARDS.has(key)) names.add(key.slice('rewards/'.length));
+    }
+    return [...names].sort();
   }
 
   togglePlay(): Promise<void> {

@@ -45,6 +45,8 @@ export interface DemoItem {
   demonstration: string;
   /** The policy's most likely answer to the same prompt. */
   policyAnswer: string;
+  /** The grader's score of that answer (null when the grader could not score it). */
+  policyScore: number | null;
 }
 
 /** What the lane card shows besides the charts; refreshed a few times a second. */

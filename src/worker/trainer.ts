@@ -49,6 +49,8 @@ export class Trainer {
   private task!: Task;
   private vocab!: Vocabulary;
   private badge = '';
+  /** Scores the SFT table's policy answers; kept while the grader stays the same (a JS grader has a worker to start). */
+  private tableGrader: { key: string; grader: Grader } | null = null;
   private backendKind: 'cpu' | 'webgpu' = 'cpu';
   private laneNotes: Partial<Record<LaneId, string>> = {};
   /** Lanes that were asked for but are off because the task has no data for them: they come back when the data does. */
@@ -299,11 +301,11 @@ export class Trainer {
       }));
     }
     if (view?.demos) {
-      snap.demos = view.demos.slice(0, GALLERY_SIZE).map((d) => ({
-        prompt: prompts[d.prompt].prompt,
-        demonstration: d.answer,
-        policyAnswer: greedyAnswer(state.logits, state.shape, d.prompt, this.vocab),
-      }));
+      const demos = view.demos.slice(0, GALLERY_SIZE);
+      const answers = demos.map((d) => greedyAnswer(state.logits, state.shape, d.prompt, this.vocab));
+      // Coloured by the grader, as the other lanes' tables: an answer can be right without being the demonstration (Palindrome).
+      const scores = await this.scoreForTable(answers, demos.map((d) => prompts[d.prompt]));
+      snap.demos = demos.map((d, i) => ({ prompt: prompts[d.prompt].prompt, demonstration: d.answer, policyAnswer: answers[i], policyScore: scores[i] }));
     }
     return snap;
   }
@@ -340,7 +342,24 @@ export class Trainer {
     }
   }
 
+  private async scoreForTable(answers: string[], items: Task['items']): Promise<(number | null)[]> {
+    const spec = this.def.config.grader ?? this.task.grader;
+    const key = JSON.stringify(spec);
+    if (this.tableGrader?.key !== key) {
+      this.tableGrader?.grader.dispose?.();
+      this.tableGrader = { key, grader: this.deps.createGrader(spec) };
+    }
+    try {
+      const r = await this.tableGrader.grader.grade(answers.map((output_text) => ({ output_text })), items);
+      return Array.from(r.scores, (s, i) => (r.failed?.[i] || (r.errors === answers.length && !r.failed) ? null : s));
+    } catch {
+      return answers.map(() => null);
+    }
+  }
+
   dispose(): void {
+    this.tableGrader?.grader.dispose?.();
+    this.tableGrader = null;
     for (const slot of this.slots.values()) slot.lane.backend.dispose();
     this.slots.clear();
   }

@@ -15,7 +15,7 @@ import type { PendingCode } from '../../share/validate-run.ts';
 import type { TrainingClient } from '../../worker/client.ts';
 import type { ImportedFile, LaneId, LaneRecord, RunDefinition } from '../../worker/protocol.ts';
 import type { Playground } from '../playground.svelte.ts';
-import { chartCanvases, chartPng, downloadBlob, downloadText } from './downloads.ts';
+import { chartCanvases, chartHasData, chartsSheetPng, downloadBlob, downloadText } from './downloads.ts';
 import { HIDE_IDS } from './hide-targets.ts';
 
 export interface Notice {
@@ -260,12 +260,25 @@ export class Classroom {
     if (def) downloadText(configToJson(def.config), this.fileName('config'), MIME_TYPES.config);
   }
 
-  /** Every chart on the page as its own PNG. */
+  /** The charts of the lanes that are on, with something drawn, as one PNG (one download); a notice says what is in it. */
   async exportChartPngs(): Promise<void> {
-    for (const { id, canvas } of chartCanvases()) {
-      downloadBlob(await chartPng(canvas), this.fileName('chart-png', id));
-      await spaceDownloads();
+    const all = chartCanvases().map((c) => c.canvas);
+    const canvases = all.filter(chartHasData);
+    const title = (c: HTMLCanvasElement) => c.closest('figure')?.querySelector('figcaption strong')?.textContent?.trim() ?? 'chart';
+    const left = all.filter((c) => !canvases.includes(c)).map(title);
+    if (!canvases.length) {
+      this.notice = { kind: 'info', title: 'There is nothing to export yet: the charts are empty. Press Play or Step first.', lines: [] };
+      return;
     }
+    const def = this.pg.definition;
+    const task = typeof def?.config.task === 'string' ? def.config.task : 'imported task';
+    const heading = `RFT Playground · ${task} · step ${this.pg.progress.step} of ${this.pg.progress.steps}`;
+    downloadBlob(await chartsSheetPng(canvases, heading), this.fileName('chart-png', 'charts'));
+    this.notice = {
+      kind: 'info',
+      title: `Downloaded one image of ${canvases.length} charts${left.length ? `; left out (lane off or empty): ${left.join(', ')}` : ''}.`,
+      lines: [],
+    };
   }
 
   /** The run as an OpenAI fine-tuning job or a TRL script, one zip (built in the worker). */

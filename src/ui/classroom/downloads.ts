@@ -3,6 +3,7 @@
  * `<a download>`, the object URL revoked once the click has been handled.
  */
 import { Chart } from 'chart.js';
+import { isRawTrace } from '../chart-setup.ts';
 import { CHART_REFRESH } from '../redraw-scheduler.ts';
 
 export function downloadBlob(blob: Blob, fileName: string): void {
@@ -48,6 +49,11 @@ interface LegendEntry {
  * otherwise export stale or empty.
  */
 export async function chartPng(canvas: HTMLCanvasElement): Promise<Blob> {
+  return toPng(await chartImage(canvas));
+}
+
+/** A chart with its title and legend, as a canvas (see `chartPng`). */
+async function chartImage(canvas: HTMLCanvasElement): Promise<HTMLCanvasElement> {
   const figure = canvas.closest('figure');
   figure?.dispatchEvent(new Event(CHART_REFRESH));
   const chart = Chart.getChart(canvas);
@@ -58,7 +64,7 @@ export async function chartPng(canvas: HTMLCanvasElement): Promise<Blob> {
     chart.resize();
   }
   try {
-    return await compose(canvas, figure, chart);
+    return compose(canvas, figure, chart);
   } finally {
     if (sharpen) {
       // Unset (chart.js then follows the screen again), as createLineChart leaves it.
@@ -70,9 +76,66 @@ export async function chartPng(canvas: HTMLCanvasElement): Promise<Blob> {
 
 const EXPORT_PIXEL_RATIO = 2;
 
-function compose(canvas: HTMLCanvasElement, figure: HTMLElement | null, chart: Chart | undefined): Promise<Blob> {
+function toPng(canvas: HTMLCanvasElement): Promise<Blob> {
+  return new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('the browser could not make a PNG'))), 'image/png'));
+}
+
+/** A chart worth exporting: its lane is on and it has drawn something. */
+export function chartHasData(canvas: HTMLCanvasElement): boolean {
+  if (canvas.closest('[data-lane-off]')) return false;
+  // Off-screen charts skip redraws: bring this one up to date before asking.
+  canvas.closest('figure')?.dispatchEvent(new Event(CHART_REFRESH));
+  const chart = Chart.getChart(canvas);
+  return !!chart && chart.data.datasets.some((d) => !isRawTrace(d) && d.data.length > 0);
+}
+
+/**
+ * Every chart worth exporting in one PNG (one download, not one per chart): a heading, then the charts,
+ * each with its title and legend, two to a row (the main chart, the first, on a row of its own).
+ */
+export async function chartsSheetPng(canvases: readonly HTMLCanvasElement[], heading: string): Promise<Blob> {
+  const images: HTMLCanvasElement[] = [];
+  for (const c of canvases) images.push(await chartImage(c));
+  const size = (Number(Chart.defaults.font.size) || 12) * EXPORT_PIXEL_RATIO;
+  const gap = size;
+  const head = size * 3;
+  // Two columns as wide as the widest small chart; the main chart spans both.
+  const cell = Math.max(320, ...images.slice(1).map((i) => i.width));
+  const width = images.length > 1 ? 2 * cell + gap : Math.max(640, images[0].width);
+  const rows: HTMLCanvasElement[][] = [images.slice(0, 1)];
+  for (let i = 1; i < images.length; i += 2) rows.push(images.slice(i, i + 2));
+  const cellWidth = (row: HTMLCanvasElement[]) => (row === rows[0] ? width : cell);
+  const scaleOf = (img: HTMLCanvasElement, row: HTMLCanvasElement[]) => Math.min(row === rows[0] ? Infinity : 1, cellWidth(row) / img.width);
+  const rowHeight = (row: HTMLCanvasElement[]) => Math.max(...row.map((img) => img.height * scaleOf(img, row)));
+  const out = document.createElement('canvas');
+  out.width = Math.round(width + 2 * gap);
+  out.height = Math.round(head + rows.reduce((h, r) => h + rowHeight(r) + gap, 0) + gap);
+  const ctx = out.getContext('2d');
+  if (!ctx) throw new Error('the browser could not draw the charts');
+  const style = getComputedStyle(document.documentElement);
+  ctx.fillStyle = style.getPropertyValue('--panel').trim() || '#ffffff';
+  ctx.fillRect(0, 0, out.width, out.height);
+  ctx.fillStyle = getComputedStyle(document.body).color || '#1c2430';
+  ctx.textBaseline = 'middle';
+  ctx.font = `bold ${size * 1.4}px ${style.fontFamily || 'sans-serif'}`;
+  ctx.fillText(heading, gap, head / 2 + gap / 2);
+  let y = head + gap;
+  for (const row of rows) {
+    let x = gap;
+    for (const img of row) {
+      const k = scaleOf(img, row);
+      ctx.drawImage(img, x, y, img.width * k, img.height * k);
+      x += cellWidth(row) + gap;
+    }
+    y += rowHeight(row) + gap;
+  }
+  return toPng(out);
+}
+
+function compose(canvas: HTMLCanvasElement, figure: HTMLElement | null, chart: Chart | undefined): HTMLCanvasElement {
   const title = figure?.querySelector('figcaption strong')?.textContent?.trim() ?? '';
-  const legend: LegendEntry[] = (chart?.data.datasets ?? []).map((d) => ({
+  // The faint raw traces behind smoothed lines are not lines of their own.
+  const legend: LegendEntry[] = (chart?.data.datasets ?? []).filter((d) => !isRawTrace(d)).map((d) => ({
     label: String(d.label ?? ''),
     color: String(d.borderColor ?? '#000'),
     dash: (d as { borderDash?: number[] }).borderDash ?? [],
@@ -89,7 +152,7 @@ function compose(canvas: HTMLCanvasElement, figure: HTMLElement | null, chart: C
 
   const out = document.createElement('canvas');
   let ctx = out.getContext('2d');
-  if (!ctx) return new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('no PNG'))), 'image/png'));
+  if (!ctx) return canvas;
   // Lay the legend out in rows that fit the chart's width.
   ctx.font = `${size}px ${font}`;
   const placed: { entry: LegendEntry; x: number; row: number }[] = [];
@@ -131,5 +194,5 @@ function compose(canvas: HTMLCanvasElement, figure: HTMLElement | null, chart: C
   }
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   if (canvas.width && canvas.height) ctx.drawImage(canvas, Math.round(pad * scale), Math.round(header * scale));
-  return new Promise((resolve, reject) => out.toBlob((b) => (b ? resolve(b) : reject(new Error('the browser could not make a PNG'))), 'image/png'));
+  return out;
 }

@@ -74,14 +74,18 @@ export class LessonSession {
 
   goToStep(step: number): void {
     if (!this.lesson) return;
+    const before = this.step;
     this.step = Math.max(0, Math.min(step, this.lesson.steps.length - 1));
     this.store.reachStep(this.lesson.id, this.step);
+    // Marked on the charts: which part of the lesson the student read while the run went on.
+    if (this.step !== before) this.pg.markEvent('lesson', `lesson.${this.lesson.id}.step`, `Lesson ${this.lesson.number}, part ${this.step + 1}`);
     this.refresh();
   }
 
   predict(index: number, choice: number): void {
     if (!this.lesson) return;
     this.store.predict(this.lesson.id, index, choice);
+    this.pg.markEvent('lesson', `lesson.${this.lesson.id}.predict.${index}`, `Lesson ${this.lesson.number}: prediction`);
     this.refresh();
   }
 

@@ -281,13 +281,26 @@ describe.skipIf(!HAVE_CHROMIUM)('classroom tools (CPU backend)', () => {
     const [config] = await downloads('Config (JSON)', 1);
     expect(JSON.parse(config.bytes.toString('utf8')).steps).toBe(20);
 
-    const pngs = await downloads('Charts (PNG)', await page.locator('figure[data-chart-id]').count());
-    expect(pngs.length).toBeGreaterThanOrEqual(6);
-    for (const png of pngs) {
-      expect(png.name).toMatch(/\.png$/);
-      expect([...png.bytes.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-      expect(png.bytes.length).toBeGreaterThan(1000);
-    }
+    // One image of every chart with data, not one download per chart.
+    const size = (bytes: Buffer) => ({ width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) });
+    let extra = 0;
+    page.on('download', () => extra++);
+    const [sheet] = await downloads('Charts (PNG, one image)', 1);
+    await page.waitForTimeout(1500);
+    expect(extra, 'downloads after the first').toBe(1);
+    expect(sheet.name).toMatch(/_charts\.png$/);
+    expect([...sheet.bytes.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    const all = size(sheet.bytes);
+    expect(all.width).toBeGreaterThan(600);
+    const notice = page.getByTestId('classroom-notice');
+    expect(await notice.textContent()).toContain(`one image of ${await page.locator('figure[data-chart-id]').count()} charts.`);
+    // A lane switched off leaves the image: its loss chart and the DPO log-probabilities go, and the notice names what was left out.
+    await page.getByRole('checkbox', { name: 'DPO lane on' }).uncheck();
+    await expect.poll(() => page.locator('figure[data-chart-id="dpo-logps"]').count(), POLL).toBe(0);
+    const [without] = await downloads('Charts (PNG, one image)', 1);
+    expect(await notice.textContent()).toMatch(/one image of 6 charts; left out \(lane off or empty\): DPO loss\./);
+    expect(size(without.bytes).height).toBeLessThan(all.height);
+    await page.getByRole('checkbox', { name: 'DPO lane on' }).check();
 
     const jsonl = await downloads('Task data (JSONL)', 3);
     expect(jsonl.map((f) => f.name.replace(/^.*_/, '')).sort()).toEqual(['dpo.jsonl', 'rft.jsonl', 'sft.jsonl']);

@@ -14,6 +14,14 @@ function fakePlayground(fail = false) {
     history: new MetricHistory(),
     run: null as null | { definition: { config: { steps: number } } },
     banner: null as null | { kind: string; text: string },
+    marked: [] as string[],
+    /** The page keeps the student's own run aside; here only the load matters. */
+    borrow(_by: string, def: { config: object; lanes: Record<string, boolean> }) {
+      return pg.loadRun(def);
+    },
+    markEvent(_kind: string, _key: string, label: string) {
+      pg.marked.push(label);
+    },
     async loadRun(def: { config: object; lanes: Record<string, boolean> }) {
       loads.push(def as (typeof loads)[number]);
       if (fail) {
@@ -36,6 +44,17 @@ const steps = (n: number, metrics: Record<string, number>): LaneRecord[] =>
   Array.from({ length: n }, (_, i) => ({ step: i + 1, samples_drawn: 0, labelled_examples: 0, ...metrics }));
 
 describe('LessonSession', () => {
+  it('marks moving on in the lesson and recording a prediction on the charts', () => {
+    const { pg, asPlayground } = fakePlayground();
+    const session = new LessonSession(asPlayground, createProgressStore(memoryStorage()));
+    const lesson = lessonById('dpo')!;
+    session.open('dpo');
+    session.goToStep(1);
+    session.goToStep(1);
+    session.predict(0, 1);
+    expect(pg.marked).toEqual([`Lesson ${lesson.number}, part 2`, `Lesson ${lesson.number}: prediction`]);
+  });
+
   it('loads a preset with its lane switches, or with the seed a teacher fixed', async () => {
     const { loads, asPlayground } = fakePlayground();
     const session = new LessonSession(asPlayground, createProgressStore(memoryStorage()));
