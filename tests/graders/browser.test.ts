@@ -125,6 +125,16 @@ describe.skipIf(!HAVE_CHROMIUM)('custom JS graders in Chromium', () => {
     await p.close();
   });
 
+  it('an unbounded allocation stops at the VM\'s memory limit instead of crashing the tab', async () => {
+    const p = await open('csp');
+    const r = await gradeIn(p, { type: 'js', source: 'var hoard = [];\nfunction grade() { for (;;) hoard.push(new Array(1e5).fill(1)); }', memory_mb: 64, timeout_ms: 60_000 }, ['x', 'y']);
+    expect(r.errors).toBe(2);
+    expect(r.firstError).toMatch(/^grader ran out of memory \(limit 64 MB\) on sample 0/);
+    // The page is still there and grades the next batch.
+    expect((await gradeIn(p, { type: 'js', source: 'function grade() { return 1; }' }, ['x'])).scores).toEqual([1]);
+    await p.close();
+  });
+
   it('the network is blocked with clear messages, with or without a CSP on the page', async () => {
     for (const name of ['csp', 'open'] as const) {
       const p = await open(name);

@@ -99,4 +99,16 @@ describe.skipIf(!HAVE_CHROMIUM)('graders that run too long on the page', () => {
     expect(await page.evaluate(() => window.__rftPlayground.definition()?.config.task)).toBe(before);
     await context.close();
   });
+
+  it('a JSONL item nested 100,000 levels deep is refused naming its file and line', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await ready(page);
+    const deep = `{"messages":[{"role":"user","content":"ab"},{"role":"assistant","content":"ba"}]}\n{"messages":[{"role":"user","content":"cd"},{"role":"assistant","content":"dc"}],"x":${'['.repeat(100_000)}${']'.repeat(100_000)}}\n`;
+    await page.getByLabel('Import JSONL files').setInputFiles({ name: 'deep.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from(deep) });
+    await expect.poll(() => page.getByText(/deep\.jsonl.*line 2.*nested more than 64 levels deep/).count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(await page.getByText(/structuredClone|RangeError|Maximum call stack/).count()).toBe(0);
+    await context.close();
+  });
 });
