@@ -49,9 +49,4 @@ export function syntheticRewards(n: number, G: number): Float32Array {
   return r;
 }
 
-export function expectClose(actual: number, expected: number, rtol: number, atol: number, what: string): void {
-  const tol = atol + rtol * Math.abs(expected);
-  if (!(Math.abs(actual - expected) <= tol)) {
-    throw new Error(`${what}: got ${actual}, expected ${expected} (tolerance ${tol.toExponential(2)})`);
-  }
-}
+export { expectClose } from '../shared/allclose.ts';

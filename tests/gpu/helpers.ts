@@ -3,7 +3,6 @@
  * without a GPU; tests skip only when there is no adapter at all), tolerance
  * checks, and request builders that mirror what a Lane sends.
  */
-import { expect } from 'vitest';
 import type { PairBatch, TokenBatch } from '../../src/engine/backend.ts';
 import { type Config, loadConfig } from '../../src/engine/config.ts';
 import type { PolicyState } from '../../src/engine/policy.ts';
@@ -27,29 +26,7 @@ export function setup(input: Record<string, unknown>): Setup {
   return { config, task, state: initialState(config, task) };
 }
 
-/** |a − b| ≤ rtol·max(|a|, |b|) + atol, with a message naming the quantity. */
-export function expectClose(actual: number, expected: number, rtol: number, atol: number, what: string): void {
-  const ok = Math.abs(actual - expected) <= rtol * Math.max(Math.abs(actual), Math.abs(expected)) + atol || (Number.isNaN(actual) && Number.isNaN(expected));
-  if (!ok) expect.fail(`${what}: got ${actual}, expected ${expected} (rtol ${rtol}, atol ${atol})`);
-}
-
-/** Element-wise agreement within rtol of the array's largest magnitude (small entries are judged on the array's scale). */
-export function expectArrayClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, what: string): void {
-  expect(actual.length, `${what}: length`).toBe(expected.length);
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
-  const tol = rtol * scale + 1e-30;
-  let worst = -1;
-  let worstErr = 0;
-  for (let i = 0; i < expected.length; i++) {
-    const err = Math.abs(actual[i] - expected[i]);
-    if (!(err <= tol) && (err > worstErr || Number.isNaN(err))) {
-      worst = i;
-      worstErr = err;
-    }
-  }
-  if (worst >= 0) expect.fail(`${what}[${worst}]: got ${actual[worst]}, expected ${expected[worst]} (|Δ| ${worstErr}, allowed ${tol} = ${rtol} × max |x| ${scale})`);
-}
+export { expectArrayClose, expectClose } from '../shared/allclose.ts';
 
 /** Element-wise a − b. */
 export function diff(a: Float32Array, b: Float32Array): Float64Array {

@@ -1,5 +1,6 @@
 /** One GPU runtime per worker: the lanes share a device and its compiled pipelines, and still train apart. */
 import { describe, expect, it } from 'vitest';
+import { Stream } from '../../src/engine/prng.ts';
 import { KERNEL_NAMES } from '../../src/gpu/shaders.ts';
 import { GpuRuntime, sharedRuntime } from '../../src/gpu/runtime.ts';
 import { WebGpuBackend } from '../../src/gpu/webgpu-backend.ts';
@@ -16,7 +17,7 @@ describe.skipIf(!gpu)('GPU runtime', () => {
     expect(runtime.compiled).toBeGreaterThan(KERNEL_NAMES.length);
     // Each lane keeps its own buffers: one lane's sample and update leave another's policy as it was.
     const before = await lanes[1].readPolicy();
-    const batch = await lanes[0].sample(1, 0, new Int32Array(64).fill(1), 1, 3);
+    const batch = await lanes[0].sample(1, Stream.train, new Int32Array(64).fill(1), 1, 3);
     const rewards = Float32Array.from({ length: 64 }, (_, i) => (batch.tokens[i * s.state.shape.maxLen] % 3) / 2);
     const stats = await lanes[0].update(1, { objective: 'rft', samples: batch, rewards }, { ...s.config, num_generations: 8 });
     expect(stats.finite).toBe(true);
