@@ -7,14 +7,14 @@
  * Exit codes: 0 written; 2 bad input (arguments, config, task files, grader) or
  * a run the format cannot carry over with the same meaning.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseConfig } from '../engine/config.ts';
 import { createGrader, GraderConfigError } from '../graders/index.ts';
 import { EXPORT_FORMATS, ExportError, generateExport, type ExportFormat } from '../export/index.ts';
+import { readConfigFile, UsageError } from './config-file.ts';
 import { resolveCliTask } from './task-files.ts';
 
-class UsageError extends Error {}
 
 const HELP = `usage: npm run export -- --config FILE.json --format openai|trl --out DIR
   --config FILE    the run's configuration (JSON), as for npm run train
@@ -29,6 +29,7 @@ function parseArgs(argv: string[]): { config: string; format: ExportFormat; out:
       process.stdout.write(HELP + '\n');
       process.exit(0);
     }
+    if (flag === '--debug') continue;
     if (!['--config', '--format', '--out'].includes(flag)) throw new UsageError(`unknown argument ${JSON.stringify(flag)} (see --help)`);
     const value = argv[i + 1];
     if (value === undefined || value.startsWith('--')) throw new UsageError(`${flag} needs a value`);
@@ -44,14 +45,7 @@ function parseArgs(argv: string[]): { config: string; format: ExportFormat; out:
 
 async function main(argv: string[]): Promise<void> {
   const args = parseArgs(argv);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(args.config, 'utf8'));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(code ? `cannot read config file ${args.config}: ${code}` : `config file ${args.config} is not valid JSON: ${(e as Error).message}`);
-  }
-  const parsed = parseConfig(raw);
+  const parsed = parseConfig(readConfigFile(args.config));
   if (!parsed.ok) throw new UsageError(parsed.errors.map((e) => e.message).join('\n'));
   const config = parsed.config;
   const task = await resolveCliTask(config, args.config);
@@ -74,7 +68,10 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`error: ${(e as Error).message}\n`);
       process.exit(2);
     }
-    process.stderr.write(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    // One line, as the trainer: the stack only when asked for.
+    const debug = process.argv.includes('--debug');
+    process.stderr.write(`internal error: ${e instanceof Error ? `${e.name}: ${e.message}`.split('\n')[0] : String(e)} (please report this)\n`);
+    if (debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
     process.exit(70);
   },
 );

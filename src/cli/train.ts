@@ -10,7 +10,6 @@
  * output paths); 70 an internal error (one line; the stack with --debug);
  * 130 interrupted (SIGINT/SIGTERM) after finishing the current step's line.
  */
-import { readFileSync, statSync } from 'node:fs';
 import { parseConfig, type Config } from '../engine/config.ts';
 import { initialState, makeLane } from '../engine/setup.ts';
 import { policyDump } from '../engine/policy-dump.ts';
@@ -19,10 +18,8 @@ import type { GraderSpec } from '../engine/task.ts';
 import { resolveCliTask } from './task-files.ts';
 import { createCliBackend } from './backend.ts';
 import { checkOutputPath, JsonlSink, OutputError, writeWholeFile } from './output.ts';
-import { MAX_JSON_DEPTH, nestsDeeperThan } from '../data/depth.ts';
+import { readConfigFile, UsageError } from './config-file.ts';
 
-/** A mistake in what the user gave us: reported in one line, exit code 2, no stack trace. */
-export class UsageError extends Error {}
 
 interface Args {
   config?: string;
@@ -34,9 +31,6 @@ interface Args {
   dumpPolicy?: string;
   debug?: boolean;
 }
-
-/** A config is a few hundred bytes; a file far larger than this is not one (and /dev/zero never ends). */
-const MAX_CONFIG_BYTES = 1024 * 1024;
 
 const HELP = `usage: npm run train -- --config FILE.json [options]
   --config FILE        run configuration (JSON); omitted = all defaults
@@ -79,33 +73,6 @@ function parseArgs(argv: string[]): Args {
     }
   }
   return args;
-}
-
-const ERRNO_WORDS: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'is a folder', ENOTDIR: 'a part of the path is not a folder' };
-
-function readConfigFile(path: string): unknown {
-  let text: string;
-  try {
-    // Checked before reading: a folder, a device or a huge file is refused without loading it.
-    const info = statSync(path);
-    if (!info.isFile()) throw new UsageError(`config file ${path} is ${info.isDirectory() ? 'a folder' : 'not a regular file'}; expected a JSON file`);
-    if (info.size > MAX_CONFIG_BYTES) throw new UsageError(`config file ${path} is too large (${info.size} bytes; a config is at most ${MAX_CONFIG_BYTES} bytes)`);
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    const code = (e as NodeJS.ErrnoException).code ?? '';
-    throw new UsageError(`cannot read config file ${path}: ${ERRNO_WORDS[code] ?? code ?? (e as Error).message}`);
-  }
-  // Editors on Windows save UTF-8 with a byte-order mark; JSONL files already accept one.
-  if (text.startsWith('\uFEFF')) text = text.slice(1);
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`config file ${path} is not valid JSON: ${(e as Error).message}`);
-  }
-  if (nestsDeeperThan(value)) throw new UsageError(`config file ${path} nests more than ${MAX_JSON_DEPTH} levels deep; a config is a few levels of fields`);
-  return value;
 }
 
 export function buildConfig(args: Args): Config {
