@@ -9,23 +9,41 @@ import { compileKernels, composeKernel, KERNEL_NAMES, type KernelName, type Shad
 
 type BindingKind = 'uniform' | 'read' | 'rw';
 
-/** Must match the @binding declarations of each shaders/<kernel>.wgsl, in order. */
-export const KERNEL_BINDINGS: Record<KernelName, BindingKind[]> = {
-  row_stats: ['uniform', 'read', 'read', 'rw'],
-  sample_cdf: ['uniform', 'read', 'rw'],
-  sample: ['uniform', 'read', 'read', 'rw'],
-  advantages: ['uniform', 'read', 'rw'],
-  rft_tokens: ['uniform', 'read', 'read', 'read', 'read', 'read', 'rw', 'rw', 'rw'],
-  measure_tokens: ['uniform', 'read', 'read', 'rw'],
-  dpo_pairs: ['uniform', 'read', 'read', 'read', 'read', 'rw', 'rw'],
-  sft_tokens: ['uniform', 'read', 'read', 'read', 'rw', 'rw'],
-  accumulate: ['uniform', 'read', 'read', 'read', 'read', 'rw', 'rw'],
-  grad_rows: ['uniform', 'read', 'read', 'read', 'read', 'rw', 'rw'],
-  reduce: ['uniform', 'read', 'rw'],
-  finalize: ['uniform', 'read', 'rw', 'rw'],
-  optimizer: ['uniform', 'read', 'rw', 'rw', 'rw', 'rw'],
-  restore: ['uniform', 'rw', 'read', 'rw', 'rw', 'rw', 'rw'],
-};
+/**
+ * A kernel's interface, read from its WGSL at start-up (as webgpu-utils'
+ * makeShaderDataDefinitions does): its bindings by name, in @binding order,
+ * and the fields of its `Params` uniform by name and type, in struct order.
+ * Dispatches name their uniforms and buffers (Submission.run), and are checked
+ * against this, so nothing positional has to match a struct in another file.
+ */
+export interface KernelInterface {
+  bindings: { name: string; kind: BindingKind }[];
+  uniforms: { name: string; type: 'u' | 'f' }[];
+}
+
+export function kernelInterface(name: string, wgsl: string): KernelInterface {
+  const code = wgsl.replace(/\/\/.*$/gm, '');
+  const bindings: KernelInterface['bindings'] = [];
+  for (const m of code.matchAll(/@group\(0\)\s*@binding\((\d+)\)\s*var<([a-z_, ]+)>\s*([A-Za-z_][A-Za-z0-9_]*)/g)) {
+    const index = Number(m[1]);
+    if (index !== bindings.length) throw new Error(`shaders/${name}.wgsl: @binding(${index}) is out of order (expected ${bindings.length})`);
+    const space = m[2].replace(/\s/g, '');
+    const kind: BindingKind = space === 'uniform' ? 'uniform' : space === 'storage,read' ? 'read' : space === 'storage,read_write' ? 'rw' : (() => {
+      throw new Error(`shaders/${name}.wgsl: binding ${m[3]} has address space <${m[2]}>, which the backend does not bind`);
+    })();
+    bindings.push({ name: m[3], kind });
+  }
+  if (bindings[0]?.kind !== 'uniform' || bindings[0].name !== 'params') throw new Error(`shaders/${name}.wgsl: @binding(0) must be var<uniform> params: Params`);
+  const struct = /struct\s+Params\s*\{([^}]*)\}/.exec(code);
+  if (!struct) throw new Error(`shaders/${name}.wgsl: no struct Params`);
+  const uniforms: KernelInterface['uniforms'] = [];
+  for (const field of struct[1].split(',').map((f) => f.trim()).filter(Boolean)) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)\s*:\s*(u32|f32)$/.exec(field);
+    if (!m) throw new Error(`shaders/${name}.wgsl: Params field "${field}" is not a u32 or f32 scalar`);
+    uniforms.push({ name: m[1], type: m[2] === 'u32' ? 'u' : 'f' });
+  }
+  return { bindings: bindings.slice(1), uniforms };
+}
 
 /** Terms each invocation of reduce.wgsl adds into one partial sum (its CHUNK constant). */
 export const REDUCE_CHUNK = 64;
@@ -64,6 +82,8 @@ export interface Kernel {
   name: KernelName;
   pipeline: GPUComputePipeline;
   layout: GPUBindGroupLayout;
+  /** Its bindings (after params) and uniforms by name, from the WGSL. */
+  iface: KernelInterface;
 }
 
 /** Explicit layouts and the composed source of every kernel of one policy shape. */
@@ -71,14 +91,16 @@ function kernelSpecs(device: GPUDevice, constants: KernelConstants, sources: Sha
   const header = kernelHeader(constants);
   return KERNEL_NAMES.map((name) => {
     const kernel = composeKernel(name, header, sources);
-    return { name, kernel, key: `${name}\n${kernel.code}` };
-  }).map((spec) => ({ ...spec, layouts: () => kernelLayouts(device, spec.name) }));
+    const iface = kernelInterface(name, sources[name]);
+    return { name, kernel, iface, key: `${name}\n${kernel.code}` };
+  }).map((spec) => ({ ...spec, layouts: () => kernelLayouts(device, spec.name, spec.iface) }));
 }
 
-function kernelLayouts(device: GPUDevice, name: KernelName): { layout: GPUBindGroupLayout; pipelineLayout: GPUPipelineLayout } {
+function kernelLayouts(device: GPUDevice, name: KernelName, iface: KernelInterface): { layout: GPUBindGroupLayout; pipelineLayout: GPUPipelineLayout } {
+  const kinds: BindingKind[] = ['uniform', ...iface.bindings.map((b) => b.kind)];
   const layout = device.createBindGroupLayout({
     label: `${name} bindings`,
-    entries: KERNEL_BINDINGS[name].map((kind, binding) => ({
+    entries: kinds.map((kind, binding) => ({
       binding,
       visibility: GPUShaderStage.COMPUTE,
       buffer: { type: kind === 'uniform' ? 'uniform' : kind === 'read' ? 'read-only-storage' : 'storage' },
@@ -108,7 +130,7 @@ export function compileKernelSet(
       missing.map((s, i) => ({ kernel: s.kernel, layout: layouts[i].pipelineLayout })),
     );
     missing.forEach((s, i) => {
-      const kernel = pipelines.then((all) => ({ name: s.name, pipeline: all[i], layout: layouts[i].layout }));
+      const kernel = pipelines.then((all) => ({ name: s.name, pipeline: all[i], layout: layouts[i].layout, iface: s.iface }));
       kernel.catch(() => {}); // reported once, through `kernels`
       compiling.set(s.key, kernel);
     });

@@ -66,6 +66,29 @@ export class Submission {
     return this.upload(new Uint8Array(block));
   }
 
+  /**
+   * Dispatches `kernel` with its uniforms and buffers by the names its WGSL
+   * declares; a missing or unknown name is an error here, not a wrong number
+   * in a shader.
+   */
+  run(kernel: Kernel, uniforms: Record<string, number>, buffers: Record<string, Binding>, groups: number): void {
+    const { iface } = kernel;
+    const where = `shaders/${kernel.name}.wgsl`;
+    const fields: Param[] = iface.uniforms.map((u) => {
+      const value = uniforms[u.name];
+      if (value === undefined) throw new Error(`${where}: uniform ${u.name} not given`);
+      return [u.type, value];
+    });
+    const bindings = iface.bindings.map((b) => {
+      const buffer = buffers[b.name];
+      if (buffer === undefined) throw new Error(`${where}: buffer ${b.name} not given`);
+      return buffer;
+    });
+    for (const name of Object.keys(uniforms)) if (!iface.uniforms.some((u) => u.name === name)) throw new Error(`${where}: has no uniform ${name}`);
+    for (const name of Object.keys(buffers)) if (!iface.bindings.some((b) => b.name === name)) throw new Error(`${where}: has no binding ${name}`);
+    this.dispatch(kernel, this.params(fields), bindings, groups);
+  }
+
   dispatch(kernel: Kernel, params: ArenaRange, bindings: Binding[], groups: number): void {
     if (groups > 0) this.ops.push({ kind: 'dispatch', kernel, params, bindings, groups });
   }

@@ -237,8 +237,8 @@ export class WebGpuBackend implements Backend {
       // The temperature as f32 hi + lo, so (z − max)/T divides by the same value as the CPU's f64.
       const tHi = Math.fround(temperature);
       const tLo = Math.fround(temperature - tHi);
-      sub.dispatch(this.kernels.sample_cdf, sub.params([['f', tHi], ['f', tLo]]), [this.buffers.logits, this.buffers.cdf], this.groups(this.rows));
-      sub.dispatch(this.kernels.sample, sub.params([['u', seed], ['u', stream], ['u', step], ['u', N]]), [this.buffers.cdf, prompts, batch], this.groups(N));
+      sub.run(this.kernels.sample_cdf, { temperature_hi: tHi, temperature_lo: tLo }, { logits: this.buffers.logits, cdf: this.buffers.cdf }, this.groups(this.rows));
+      sub.run(this.kernels.sample, { seed, stream, step, count: N }, { cdf: this.buffers.cdf, prompt_of: prompts, batch }, this.groups(N));
       const data = sub.readback(batch, N * 4, (N + N * L) * 4);
       this.batchOnDevice = null;
       this.flush();
@@ -279,7 +279,7 @@ export class WebGpuBackend implements Backend {
       if (request.objective === 'rft') interpret = this.encodeRft(sub, request.samples, request.rewards, hyper);
       else if (request.objective === 'dpo') interpret = this.encodeDpo(sub, request.samples, request.pairs, hyper);
       else interpret = this.encodeSft(sub, request.samples, request.demos, hyper);
-      sub.dispatch(this.kernels.restore, sub.params([['u', this.params]]), [b.control, b.saved, b.logits, b.adamM, b.adamV, b.stats], this.groups(this.params));
+      sub.run(this.kernels.restore, { count: this.params }, { control: b.control, saved: b.saved, logits: b.logits, adam_m: b.adamM, adam_v: b.adamV, stats: b.stats }, this.groups(this.params));
       const raw = sub.readback(b.stats, 0, STATS_FLOATS * 4);
       this.inflight = inflight;
       this.scheduleFlush();
@@ -325,19 +325,19 @@ export class WebGpuBackend implements Backend {
     const batchStd = rft.scale_rewards === 'batch' ? stdOf(rewards, 0, N) : 0;
     const sHi = Math.fround(batchStd);
     const G = hyper.num_generations;
-    sub.dispatch(
+    sub.run(
       this.kernels.advantages,
-      sub.params([
-        ['u', N],
-        ['u', G],
-        ['u', enumIndex(ADVANTAGES, rft.advantage)],
-        ['u', enumIndex(SCALE_REWARDS, rft.scale_rewards)],
-        ['f', bHi],
-        ['f', baselineUsed - bHi],
-        ['f', sHi],
-        ['f', batchStd - sHi],
-      ]),
-      [sub.upload(rewards), advantages],
+      {
+        count: N,
+        group_size: G,
+        estimator: enumIndex(ADVANTAGES, rft.advantage),
+        scale_rewards: enumIndex(SCALE_REWARDS, rft.scale_rewards),
+        baseline_hi: bHi,
+        baseline_lo: baselineUsed - bHi,
+        batch_std_hi: sHi,
+        batch_std_lo: batchStd - sHi,
+      },
+      { rewards: sub.upload(rewards), advantages },
       this.groups(Math.ceil(N / G)),
     );
     const grouping = this.grouping(sub, samples.promptOf, N);
@@ -345,20 +345,20 @@ export class WebGpuBackend implements Backend {
     const clip = clipRange(rft);
     for (let it = 0; it < iterations; it++) {
       this.encodeRowStats(sub, T);
-      sub.dispatch(
+      sub.run(
         this.kernels.rft_tokens,
-        sub.params([
-          ['f', T],
-          ['u', N],
-          ['u', it],
-          ['u', enumIndex(RFT_LOSS_TYPES, rft.loss_type)],
-          ['f', tokenCount],
-          ['f', clip.lo],
-          ['f', clip.hi],
-          ['f', rft.beta],
-          ['f', rft.entropy_coef],
-        ]),
-        [this.buffers.logits, this.buffers.ref, this.buffers.rowStats, batch, advantages, oldLogp, visitGrad, terms],
+        {
+          temperature: T,
+          count: N,
+          iteration: it,
+          loss_type: enumIndex(RFT_LOSS_TYPES, rft.loss_type),
+          token_count: tokenCount,
+          clip_low: clip.lo,
+          clip_high: clip.hi,
+          beta: rft.beta,
+          entropy_coef: rft.entropy_coef,
+        },
+        { logits: this.buffers.logits, ref_logits: this.buffers.ref, rows: this.buffers.rowStats, batch, advantages, old_logp: oldLogp, visit_grad: visitGrad, terms },
         this.groups(N),
       );
       this.reduce(sub, terms, 0, N, SLOT.visits);
@@ -400,10 +400,10 @@ export class WebGpuBackend implements Backend {
       const batch = sub.upload(packBatch(sequences, L));
       const visitGrad = this.grow('visitGrad', 2 * K * L * 8, this.batchHint(2 * K));
       const terms = this.grow('seqTerms', 2 * K * 16, this.batchHint(2 * K));
-      sub.dispatch(
+      sub.run(
         this.kernels.dpo_pairs,
-        sub.params([['u', K], ['u', enumIndex(DPO_LOSS_TYPES, dpo.loss_type)], ['f', dpo.beta], ['f', dpo.label_smoothing]]),
-        [this.buffers.logits, this.buffers.ref, this.buffers.rowStats, batch, visitGrad, terms],
+        { count: K, loss_type: enumIndex(DPO_LOSS_TYPES, dpo.loss_type), beta: dpo.beta, label_smoothing: dpo.label_smoothing },
+        { logits: this.buffers.logits, ref_logits: this.buffers.ref, rows: this.buffers.rowStats, batch, visit_grad: visitGrad, terms },
         this.groups(K),
       );
       this.reduce(sub, terms, 0, K, SLOT.objective);
@@ -441,7 +441,7 @@ export class WebGpuBackend implements Backend {
       const batch = sub.upload(packBatch(demos, L));
       const visitGrad = this.grow('visitGrad', D * L * 8, this.batchHint(D));
       const terms = this.grow('seqTerms', D * 16, this.batchHint(D));
-      sub.dispatch(this.kernels.sft_tokens, sub.params([['u', D], ['f', tokenCount]]), [this.buffers.logits, this.buffers.rowStats, batch, visitGrad, terms], this.groups(D));
+      sub.run(this.kernels.sft_tokens, { count: D, token_count: tokenCount }, { logits: this.buffers.logits, rows: this.buffers.rowStats, batch, visit_grad: visitGrad, terms }, this.groups(D));
       this.reduce(sub, terms, 0, D, SLOT.objective);
       this.encodeGradientStep(sub, this.grouping(sub, demos.promptOf, D), batch, D, visitGrad, 1, hyper, 0, SLOT.objective);
     } else {
@@ -469,14 +469,14 @@ export class WebGpuBackend implements Backend {
     const batch = this.batchBinding(sub, samples);
     const terms = this.grow('visitTerms', N * 16, this.batchHint(N));
     this.encodeRowStats(sub, 1);
-    sub.dispatch(this.kernels.measure_tokens, sub.params([['u', N]]), [this.buffers.rowStats, batch, terms], this.groups(N));
+    sub.run(this.kernels.measure_tokens, { count: N }, { rows: this.buffers.rowStats, batch, terms }, this.groups(N));
     this.reduce(sub, terms, 0, N, SLOT.visits);
     return { tokens };
   }
 
   private encodeRowStats(sub: Submission, temperature: number): void {
     const b = this.buffers;
-    sub.dispatch(this.kernels.row_stats, sub.params([['f', temperature]]), [b.logits, b.ref, b.rowStats], this.groups(this.rows));
+    sub.run(this.kernels.row_stats, { temperature }, { logits: b.logits, ref_logits: b.ref, rows: b.rowStats }, this.groups(this.rows));
   }
 
   /** accumulate → gradient rows → ‖g‖ → finalize → optimizer: one applyGradient of the CPU engine. */
@@ -493,30 +493,30 @@ export class WebGpuBackend implements Backend {
   ): void {
     const b = this.buffers;
     const k = this.kernels;
-    sub.dispatch(k.accumulate, sub.params([['u', count]]), [grouping.starts, grouping.order, batch, visitGrad, b.cells, b.rowEntropy], this.groups(this.shape.prompts * this.L));
-    sub.dispatch(k.grad_rows, sub.params([['f', temperature], ['f', CANCEL_EPS]]), [b.logits, b.rowStats, b.cells, b.rowEntropy, b.grad, b.rowSq], this.groups(this.rows));
+    sub.run(k.accumulate, { count }, { prompt_start: grouping.starts, order: grouping.order, batch, visit_grad: visitGrad, cells: b.cells, row_entropy: b.rowEntropy }, this.groups(this.shape.prompts * this.L));
+    sub.run(k.grad_rows, { temperature, cancel_eps: CANCEL_EPS }, { logits: b.logits, rows: b.rowStats, cells: b.cells, row_entropy: b.rowEntropy, grad: b.grad, row_sq: b.rowSq }, this.groups(this.rows));
     this.reduce(sub, b.rowSq, 0, this.rows, SLOT.gradSq);
     const opt = hyper.optimizer;
-    sub.dispatch(k.finalize, sub.params([['u', iteration], ['u', lossSlot], ['f', opt.max_grad_norm ?? 0], ['u', 1]]), [b.sums, b.stats, b.control], 1);
+    sub.run(k.finalize, { iteration, loss_slot: lossSlot, max_grad_norm: opt.max_grad_norm ?? 0, has_gradient: 1 }, { sums: b.sums, stats: b.stats, control: b.control }, 1);
     const t = ++this.optSteps;
     const bc1 = 1 - Math.pow(opt.adam_beta1, t);
     const bc2 = 1 - Math.pow(opt.adam_beta2, t);
-    sub.dispatch(
+    sub.run(
       k.optimizer,
-      sub.params([
-        ['u', this.params],
-        ['u', enumIndex(OPTIMIZERS, opt.name)],
-        ['f', opt.learning_rate],
-        ['f', opt.adam_beta1],
-        ['f', opt.adam_beta2],
-        ['f', 1 - opt.adam_beta1],
-        ['f', 1 - opt.adam_beta2],
-        ['f', opt.learning_rate / bc1],
-        ['f', Math.sqrt(bc2)],
-        ['f', opt.adam_epsilon],
-        ['f', LOGIT_LIMIT],
-      ]),
-      [b.grad, b.control, b.logits, b.adamM, b.adamV],
+      {
+        count: this.params,
+        kind: enumIndex(OPTIMIZERS, opt.name),
+        learning_rate: opt.learning_rate,
+        beta1: opt.adam_beta1,
+        beta2: opt.adam_beta2,
+        one_minus_beta1: 1 - opt.adam_beta1,
+        one_minus_beta2: 1 - opt.adam_beta2,
+        step_size: opt.learning_rate / bc1,
+        sqrt_bias2: Math.sqrt(bc2),
+        epsilon: opt.adam_epsilon,
+        logit_limit: LOGIT_LIMIT,
+      },
+      { grad: b.grad, control: b.control, logits: b.logits, adam_m: b.adamM, adam_v: b.adamV },
       this.groups(this.params),
     );
   }
@@ -524,7 +524,7 @@ export class WebGpuBackend implements Backend {
   /** No gradient this step (DPO without pairs): the statistics still go through finalize. */
   private encodeFinalizeOnly(sub: Submission): void {
     const b = this.buffers;
-    sub.dispatch(this.kernels.finalize, sub.params([['u', 0], ['u', SLOT.visits], ['f', 0], ['u', 0]]), [b.sums, b.stats, b.control], 1);
+    sub.run(this.kernels.finalize, { iteration: 0, loss_slot: SLOT.visits, max_grad_norm: 0, has_gradient: 0 }, { sums: b.sums, stats: b.stats, control: b.control }, 1);
   }
 
   /** Sums `count` vec4 terms of `input` from `offset` into sums[slot], in as many fixed-order passes as needed. */
@@ -535,11 +535,11 @@ export class WebGpuBackend implements Backend {
     for (let pass = 0; ; pass++) {
       const partials = Math.max(1, Math.ceil(n / REDUCE_CHUNK));
       if (partials === 1) {
-        sub.dispatch(this.kernels.reduce, sub.params([['u', n], ['u', sourceOffset], ['u', slot]]), [source, this.buffers.sums], 1);
+        sub.run(this.kernels.reduce, { count: n, in_offset: sourceOffset, out_index: slot }, { input: source, output: this.buffers.sums }, 1);
         return;
       }
       const target = this.grow(pass % 2 === 0 ? 'partialsA' : 'partialsB', partials * 16, '');
-      sub.dispatch(this.kernels.reduce, sub.params([['u', n], ['u', sourceOffset], ['u', 0]]), [source, target], this.groups(partials));
+      sub.run(this.kernels.reduce, { count: n, in_offset: sourceOffset, out_index: 0 }, { input: source, output: target }, this.groups(partials));
       source = target;
       sourceOffset = 0;
       n = partials;
