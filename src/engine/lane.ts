@@ -101,6 +101,12 @@ export class Lane {
     this.deps.grader = grader;
   }
 
+  /** Releases the graders' workers (the backend is its owner's to dispose). */
+  disposeGraders(): void {
+    this.deps.grader.dispose?.();
+    for (const g of Object.values(this.deps.evalGraders ?? {})) g.dispose?.();
+  }
+
   setBackend(backend: Backend): void {
     this.prefetched = null;
     this.deps.backend = backend;

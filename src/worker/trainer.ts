@@ -360,7 +360,11 @@ export class Trainer {
   dispose(): void {
     this.tableGrader?.grader.dispose?.();
     this.tableGrader = null;
-    for (const slot of this.slots.values()) slot.lane.backend.dispose();
+    for (const slot of this.slots.values()) {
+      // Every grader runs in workers of its own: a replaced run must not leave them running.
+      slot.lane.disposeGraders();
+      slot.lane.backend.dispose();
+    }
     this.slots.clear();
   }
 }

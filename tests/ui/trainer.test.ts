@@ -24,6 +24,28 @@ const def = (config: ConfigInput = {}, lanes: Partial<Record<LaneId, boolean>> =
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 describe('Trainer', () => {
+  it('a rebuilt run releases the graders (and their workers) of the run it replaces', async () => {
+    const made: { disposed: boolean }[] = [];
+    const t = new Trainer(
+      deps({
+        createGrader: (spec) => {
+          const real = createGrader(spec);
+          const record = { disposed: false };
+          made.push(record);
+          return { name: real.name, grade: (s, i) => real.grade(s, i), dispose: () => ((record.disposed = true), real.dispose?.()) };
+        },
+      }),
+    );
+    await t.build(def({ eval_graders: { fuzzy: { type: 'text_similarity', evaluation_metric: 'fuzzy_match' } } }));
+    await t.stepAll();
+    const first = made.length;
+    expect(first).toBeGreaterThanOrEqual(3);
+    await t.build(def({ seed: 9 }));
+    expect(made.slice(0, first).every((g) => g.disposed)).toBe(true);
+    t.dispose();
+    expect(made.every((g) => g.disposed)).toBe(true);
+  });
+
   it('three lanes start from the same policy and step in lockstep', async () => {
     const t = new Trainer(deps());
     const info = await t.build(def({ policy: { init: 'base', init_scale: 0.3 } }));
