@@ -138,7 +138,7 @@ const marksPlugin: Plugin<'line'> = {
 export const isRawTrace = (dataset: object): boolean => (dataset as { rawTrace?: boolean }).rawTrace === true;
 
 /** `#rrggbb` at `alpha` opacity, as #rrggbbaa. */
-const faint = (color: string, alpha = 0.28) => color + Math.round(alpha * 255).toString(16).padStart(2, '0');
+const faint = (color: string, alpha = 0.35) => color + Math.round(alpha * 255).toString(16).padStart(2, '0');
 
 /**
  * A line chart for `spec`: one dataset per line (the smoothed curve when smoothing is on), then the
@@ -175,7 +175,7 @@ export function createLineChart(canvas: HTMLCanvasElement, spec: ChartSpec, xTit
           borderColor: faint(l.color),
           backgroundColor: faint(l.color),
           borderDash: l.dash,
-          borderWidth: 1,
+          borderWidth: 1.5,
           pointRadius: 0,
           tension: 0,
           // Higher order draws first: the raw trace stays behind the smoothed line.
