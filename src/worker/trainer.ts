@@ -41,6 +41,8 @@ export type LockstepResult = {
   /** Answers sampled this step over all lanes (for samples/s). */
   samples: number;
   failure: LaneFailure | null;
+  /** Lanes' notes that did not stop training ("evaluation grader … failed on every sample"). */
+  notes: string[];
 };
 
 export class Trainer {
@@ -239,7 +241,7 @@ export class Trainer {
    * switched on late catches up). A lane that fails keeps its policy; the others' steps stand.
    */
   async stepAll(): Promise<LockstepResult> {
-    const result: LockstepResult = { records: {}, samples: 0, failure: null };
+    const result: LockstepResult = { records: {}, samples: 0, failure: null, notes: [] };
     const slots = [...this.enabledSlots()].filter((s) => s.lane.completed < this.def.config.steps);
     const outcomes = await Promise.all(
       slots.map(async (slot) => {
@@ -262,6 +264,7 @@ export class Trainer {
       slot.lastView = outcome.view;
       result.samples += outcome.view.texts.length;
       result.records[slot.id] = { ...outcome.metrics, samples_drawn: slot.samplesDrawn, labelled_examples: slot.labelled };
+      for (const note of outcome.notes ?? []) result.notes.push(`${slot.id.toUpperCase()} step ${outcome.metrics.step}: ${note}`);
     });
     return result;
   }
@@ -270,7 +273,9 @@ export class Trainer {
   async snapshot(id: LaneId, prompt: number): Promise<LaneSnapshot | null> {
     const slot = this.slots.get(id);
     if (!slot) return null;
-    const state = await slot.lane.backend.readState();
+    // Parameters only: the heatmap and the tables need no optimizer moments.
+    const policy = await slot.lane.backend.readPolicy();
+    const state = { shape: policy.shape, logits: policy.params, ref: policy.ref };
     const prompts = this.task.items;
     const p = Math.min(Math.max(0, prompt), prompts.length - 1);
     const view = slot.lastView;
