@@ -88,7 +88,7 @@ function vmReference(source: string): (json: string) => string {
 }
 
 async function formerDesign(): Promise<void> {
-  const spec = GRADERS.one_line_js as { source: string };
+  const spec = GRADERS.one_line_js as unknown as { source: string };
   const run = vmReference(spec.source);
   for (const n of SIZES) {
     const { samples, items } = batch(n);

@@ -141,6 +141,7 @@ async function main(args: Args): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   let exitCode = 0;
+  const noted = new Set<string>();
   const steps = (n: number) => `${n} step${n === 1 ? '' : 's'}`;
   try {
     let lastYield = Date.now();
@@ -152,6 +153,12 @@ async function main(args: Args): Promise<number> {
         break;
       }
       sink.write(JSON.stringify(outcome.metrics) + '\n');
+      for (const note of outcome.notes ?? []) {
+        // Once per grader, not once per step.
+        const key = note.replace(/ \(.*\)/, '');
+        if (!noted.has(key)) process.stderr.write(`note: step ${outcome.metrics.step}: ${note} (and from then on while it fails)\n`);
+        noted.add(key);
+      }
       if (Date.now() - lastYield >= YIELD_EVERY_MS) {
         await new Promise<void>((resolve) => setImmediate(resolve));
         lastYield = Date.now();

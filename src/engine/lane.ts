@@ -26,7 +26,8 @@ export interface StepView {
 }
 
 export type StepOutcome =
-  | { ok: true; metrics: StepMetrics; view: StepView }
+  /** `notes`: what the numbers alone would hide, e.g. an evaluation grader that failed on every sample. */
+  | { ok: true; metrics: StepMetrics; view: StepView; notes?: string[] }
   /** The step did not happen; the policy is as it was before it. */
   | { ok: false; step: number; reason: 'diverged' | 'grader'; message: string };
 
@@ -164,12 +165,18 @@ export class Lane {
     const { finite: _f, grad_norm, ...rest } = stats;
     Object.assign(metrics, rest, { grad_norm });
     if (cfg.objective !== 'rft') delete metrics.clip_ratio;
+    const notes: string[] = [];
     for (const [name, g] of Object.entries(this.deps.evalGraders ?? {})) {
       const r = await g.grade(sampleObjs, items);
+      // A grader that scored nothing (timed out, failed to load) has no mean: 0 would read as "all wrong".
+      if (r.scores.length > 0 && r.errors >= r.scores.length) {
+        notes.push(`evaluation grader "${name}" failed on every sample (${r.firstError ?? 'no score'}); rewards/${name} is left out of this step`);
+        continue;
+      }
       metrics[`rewards/${name}`] = meanOf(r.scores, 0, r.scores.length);
     }
     this.completed = step;
-    return { ok: true, metrics, view };
+    return notes.length ? { ok: true, metrics, view, notes } : { ok: true, metrics, view };
   }
 
   /** What a step samples: rows grouped by prompt, prompts cycling through the task. */

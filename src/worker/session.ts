@@ -105,6 +105,9 @@ export class TrainingSession {
     return this.deps.loadImportedTask(config, this.imported);
   }
 
+  /** Notes already shown for the current run. */
+  private noted = new Set<string>();
+
   /** Tells the page something that did not stop training. */
   notify(message: string): void {
     this.listener({ type: 'notice', message });
@@ -137,6 +140,7 @@ export class TrainingSession {
     try {
       const files = typeof next.def.config.task === 'string' ? [] : Object.values(this.imported).map((f) => f!.name);
       run = await this.trainer.build(next.def, files);
+      this.noted.clear();
     } catch (e) {
       this.imported = previous;
       return { ok: false, errors: [(e as Error).message] };
@@ -352,6 +356,13 @@ export class TrainingSession {
       if (rec) steps = 1;
     }
     this.meter.record(steps, r.samples);
+    // Said once per grader and run, not every step.
+    for (const note of r.notes) {
+      const key = note.replace(/^\w+ step \d+: /, '').replace(/ \(.*\)/, '');
+      if (this.noted.has(key)) continue;
+      this.noted.add(key);
+      this.notify(note);
+    }
     if (r.failure) {
       this.playing = false;
       await this.flush(true);

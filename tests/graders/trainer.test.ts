@@ -116,3 +116,18 @@ describe('a runaway grader pauses the run and loses nothing', () => {
     expect(lane.completed).toBe(2);
   });
 });
+
+describe('an evaluation grader that fails on every sample', () => {
+  it('leaves its metric out of that step and says why, instead of logging 0; training goes on', async () => {
+    const cfg = config();
+    const task = resolveTask(cfg);
+    const evalGraders = { broken: grader({ type: 'js', source: 'function grade() { throw new Error("no"); }' }), fuzzy: grader({ type: 'text_similarity', evaluation_metric: 'fuzzy_match' }) };
+    const lane = makeLane(cfg, { task, state: initialState(cfg, task), grader: grader(EXACT_MATCH), evalGraders });
+    const r = await lane.step();
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.metrics).not.toHaveProperty('rewards/broken');
+    expect(r.metrics['rewards/fuzzy']).toBeGreaterThan(0);
+    expect(r.notes).toEqual([expect.stringMatching(/^evaluation grader "broken" failed on every sample \(grader threw on sample 0 .*Error: no\); rewards\/broken is left out of this step$/)]);
+  });
+});
