@@ -17,8 +17,7 @@
 import type { GraderSpec, TaskItem } from '../engine/task.ts';
 import { GraderConfigError, type Grader, type GradeResult, type Sample } from './types.ts';
 import { MESSAGE_CAP } from './sandbox/runner-source.ts';
-import { toPayload } from './sandbox/grading-service.ts';
-import type { SandboxHost, SandboxPlatform } from './sandbox/protocol.ts';
+import { toPayload, type SandboxHost, type SandboxPlatform } from './sandbox/protocol.ts';
 import { checkLengths } from './templates/per-sample.ts';
 
 /** Scores beyond this are refused as grader errors: no reward scale here needs more, and it keeps advantages finite. */

@@ -13,6 +13,7 @@ import type { SpecReader } from '../spec.ts';
 import { GraderConfigError, type Grader, type GradeResult, type Sample } from '../types.ts';
 import { checkLengths } from '../templates/per-sample.ts';
 import type { BatchPayload, ChunkResult, LoadOutcome, SandboxApi, SandboxJob } from './protocol.ts';
+import { toPayload } from './protocol.ts';
 import { QuickJsSandbox } from './quickjs-sandbox.ts';
 
 /** A chunk that cannot be graded at all (time-out, memory, a broken VM): the worker is done for. */
@@ -44,25 +45,6 @@ class VmGrader implements Grader {
   dispose(): void {
     this.sandbox.dispose();
   }
-}
-
-/** Samples and items as the VM's runner reads them, each distinct item sent once. */
-export function toPayload(samples: readonly Sample[], items: readonly TaskItem[], offset: number): BatchPayload {
-  const index = new Map<TaskItem, number>();
-  const distinct: TaskItem[] = [];
-  const itemOf = new Array<number>(samples.length);
-  const texts = new Array<string>(samples.length);
-  for (let i = 0; i < samples.length; i++) {
-    let j = index.get(items[i]);
-    if (j === undefined) {
-      j = distinct.length;
-      distinct.push(items[i]);
-      index.set(items[i], j);
-    }
-    itemOf[i] = j;
-    texts[i] = samples[i].output_text ?? '';
-  }
-  return { texts, items: distinct, itemOf, offset };
 }
 
 function fromPayload(p: BatchPayload): { samples: Sample[]; items: TaskItem[] } {

@@ -5,7 +5,8 @@
  * QuickJS VM must receive anyway (see quickjs-sandbox.ts).
  */
 import type { Remote } from 'comlink';
-import type { GraderSpec } from '../../engine/task.ts';
+import type { GraderSpec, TaskItem } from '../../engine/task.ts';
+import type { Sample } from '../types.ts';
 
 /** A failed load names the field at fault ("grader.graders.mine.source") when it knows it. */
 export type LoadOutcome = { ok: true } | { ok: false; message: string; path?: string };
@@ -37,6 +38,25 @@ export interface BatchPayload {
   itemOf: number[];
   /** Index of the chunk's first sample in the whole batch, for messages. */
   offset: number;
+}
+
+/** Samples and items as the VM's runner reads them, each distinct item sent once. */
+export function toPayload(samples: readonly Sample[], items: readonly TaskItem[], offset: number): BatchPayload {
+  const index = new Map<TaskItem, number>();
+  const distinct: TaskItem[] = [];
+  const itemOf = new Array<number>(samples.length);
+  const texts = new Array<string>(samples.length);
+  for (let i = 0; i < samples.length; i++) {
+    let j = index.get(items[i]);
+    if (j === undefined) {
+      j = distinct.length;
+      distinct.push(items[i]);
+      index.set(items[i], j);
+    }
+    itemOf[i] = j;
+    texts[i] = samples[i].output_text ?? '';
+  }
+  return { texts, items: distinct, itemOf, offset };
 }
 
 /** A chunk's result as the worker sends it. The host validates every field before use. */
