@@ -314,7 +314,9 @@ export class Playground {
    */
   async borrow(by: string, def: { config: object; lanes: RunDefinition['lanes'] }): Promise<void> {
     const own = this.ownSetup ?? (this.definition ? { definition: this.definition, by } : null);
-    await this.loadRun(def);
+    // Where the maths runs is this machine's choice, not part of the experiment: a preset without one keeps the user's.
+    const backend = this.definition?.config.backend;
+    await this.loadRun(backend && !('backend' in def.config) ? { ...def, config: { backend, ...def.config } } : def);
     if (own) this.ownSetup = { ...own, by };
   }
 

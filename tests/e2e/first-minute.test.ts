@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { HAVE_CHROMIUM, launchChromium } from './browser.ts';
+import { HAVE_CHROMIUM, launchChromium, preferBackend, WEBGPU_BADGE } from './browser.ts';
 import { serveStatic, type StaticServer } from './static-server.ts';
 import type {} from '../../src/ui/debug-hook.ts';
 
@@ -25,6 +25,8 @@ describe.skipIf(!HAVE_CHROMIUM).each([
 
   async function open(viewport: { width: number; height: number }, scheme: 'light' | 'dark' = 'light'): Promise<Page> {
     const context = await browser.newContext({ viewport, colorScheme: scheme });
+    // WebGPU mode trains on WebGPU (auto would pick the CPU over SwiftShader); presets and the guided run keep it.
+    if (webgpu) await preferBackend(context, 'webgpu');
     const page = await context.newPage();
     page.on('pageerror', (e) => errors.push(`uncaught: ${e.message}`));
     page.on('console', (m) => {
@@ -61,7 +63,7 @@ describe.skipIf(!HAVE_CHROMIUM).each([
     expect(await inViewport(page, /Watch three ways to teach a model/)).toBe(true);
     // The badge says which backend and why, in words.
     const badge = (await page.getByTestId('backend-badge').textContent()) ?? '';
-    expect(badge).toMatch(webgpu ? /^CPU — faster here: WebGPU is (SwiftShader|a fallback adapter), a software GPU/ : /^CPU — no WebGPU adapter/);
+    expect(badge).toMatch(webgpu ? WEBGPU_BADGE : /^CPU — no WebGPU adapter/);
 
     const prompts = () => page.getByRole('radiogroup', { name: 'Prompts' }).getByRole('radio').allTextContents();
     const before = await prompts();
@@ -89,6 +91,8 @@ describe.skipIf(!HAVE_CHROMIUM).each([
     expect(end('rft') - end('sft')).toBeGreaterThan(0.15);
     expect(end('sft') - end('dpo')).toBeGreaterThan(0.1);
     await page.screenshot({ path: `${SHOTS}/first-minute-${mode}-guided.png` });
+    // The guided run trained where the user asked (WebGPU mode: on WebGPU, not auto's CPU).
+    if (webgpu) expect(await page.getByTestId('backend-badge').textContent()).toMatch(WEBGPU_BADGE);
     // The guided run gives the playground back.
     await page.getByRole('button', { name: 'Return to my setup' }).click();
     await page.waitForFunction(() => window.__rftPlayground.definition()?.config.task === 'reverse', null, { timeout: 15_000 });

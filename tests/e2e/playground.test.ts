@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { HAVE_CHROMIUM, launchChromium } from './browser.ts';
+import { HAVE_CHROMIUM, launchChromium, preferBackend, WEBGPU_BADGE } from './browser.ts';
 import { serveStatic, type StaticServer } from './static-server.ts';
 // The page's hook type, and its declaration on `window`.
 import type {} from '../../src/ui/debug-hook.ts';
@@ -36,7 +36,10 @@ describe.skipIf(!HAVE_CHROMIUM).each([
     mkdirSync(SHOTS, { recursive: true });
     server = await serveStatic(DIST);
     browser = await launchChromium(webgpu);
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    // WebGPU mode asks for WebGPU: "auto" would train on the CPU over SwiftShader and skip the WGSL path.
+    if (webgpu) await preferBackend(context, 'webgpu');
+    page = await context.newPage();
     page.on('console', (m) => {
       if (m.type() === 'error') consoleErrors.push(m.text());
     });
@@ -57,12 +60,21 @@ describe.skipIf(!HAVE_CHROMIUM).each([
 
   it('loads with a backend badge and the controls people look for', async () => {
     const badge = await page.getByTestId('backend-badge').textContent();
-    // SwiftShader is a software adapter: "auto" trains on the faster CPU engine and says why.
-    if (webgpu) expect(badge).toMatch(/^CPU — faster here: WebGPU is (SwiftShader|a fallback adapter), a software GPU/);
+    if (webgpu) expect(badge).toMatch(WEBGPU_BADGE);
     else expect(badge).toMatch(/^CPU — no WebGPU adapter/);
+    expect(await page.evaluate(() => window.__rftPlayground.definition()?.config.backend)).toBe(webgpu ? 'webgpu' : 'auto');
     for (const name of ['Play', 'Step', 'Reset', 'Lessons']) await page.getByRole('button', { name, exact: true }).waitFor({ state: 'visible', timeout: 15_000 });
     await page.getByLabel('Speed').waitFor({ state: 'visible', timeout: 15_000 });
     await page.getByLabel('Task', { exact: true }).waitFor({ state: 'visible', timeout: 15_000 });
+  });
+
+  it.runIf(webgpu)('on SwiftShader, auto picks the CPU engine (faster for this run) and says why', async () => {
+    const fresh = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await fresh.goto(server.url);
+    await fresh.waitForFunction(() => window.__rftPlayground?.backendBadge() != null, null, { timeout: 20_000 });
+    expect(await fresh.evaluate(() => window.__rftPlayground.definition()?.config.backend)).toBe('auto');
+    expect(await fresh.getByTestId('backend-badge').textContent()).toMatch(/^CPU — faster here: WebGPU is (SwiftShader|a fallback adapter), a software GPU, and this run samples [\d,]+ answers a step/);
+    await fresh.close();
   });
 
   it('plays a few hundred steps and the RFT reward rises in the chart data', async () => {

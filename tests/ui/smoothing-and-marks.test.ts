@@ -105,3 +105,21 @@ describe('marks on the time axis', () => {
     expect(eventValue('rloo')).toBe('rloo');
   });
 });
+
+describe('presets borrow the playground', () => {
+  it('keep the user’s backend unless the preset names one (it is the machine’s choice, not the experiment’s)', async () => {
+    const asked: { config: Record<string, unknown> }[] = [];
+    const client = {
+      reset: async (def: { config: Record<string, unknown>; lanes: Record<string, boolean> }) => {
+        asked.push(def);
+        return { ok: false, errors: ['not built in this test'] };
+      },
+      progress: async () => ({ step: 0, steps: 300, stepsPerSecond: 0, samplesPerSecond: 0, playing: false }),
+    };
+    const pg = new Playground(client as never);
+    pg.definition = { config: { backend: 'webgpu', task: 'reverse' } as never, lanes: { rft: true, dpo: true, sft: true } };
+    await pg.borrow('the lesson', { config: { task: 'add' }, lanes: { rft: true, dpo: false, sft: false } });
+    await pg.borrow('the lesson', { config: { task: 'add', backend: 'cpu' }, lanes: { rft: true, dpo: false, sft: false } });
+    expect(asked.map((d) => d.config.backend)).toEqual(['webgpu', 'cpu']);
+  });
+});

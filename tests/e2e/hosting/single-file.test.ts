@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { GRADER_CSP_INLINE_SCRIPTS } from '../../../src/graders/sandbox/csp.ts';
-import { HAVE_CHROMIUM, launchChromium } from '../browser.ts';
+import { HAVE_CHROMIUM, launchChromium, preferBackend, WEBGPU_BADGE } from '../browser.ts';
 import { collectErrors, recordRequests, screenshot, trainFor, waitUntilReady } from './drive.ts';
 import { ensureSingleFileBuild, SINGLE_FILE } from './single-file-build.ts';
 
@@ -44,8 +44,8 @@ describe('the single-file build', () => {
 
 describe.skipIf(!HAVE_CHROMIUM).each([
   { mode: 'cpu', webgpu: false, badge: /^CPU/ },
-  // SwiftShader is a software adapter: "auto" picks the CPU engine there (src/worker/backend-choice.ts).
-  { mode: 'webgpu', webgpu: true, badge: /^CPU — faster here: WebGPU is/ },
+  // Asked for WebGPU: "auto" would pick the CPU engine over SwiftShader (src/worker/backend-choice.ts).
+  { mode: 'webgpu', webgpu: true, badge: WEBGPU_BADGE },
 ])('the single html file from file:// ($mode)', ({ mode, webgpu, badge }) => {
   let browser: Browser;
   let page: Page;
@@ -57,6 +57,7 @@ describe.skipIf(!HAVE_CHROMIUM).each([
     ensureSingleFileBuild();
     browser = await launchChromium(webgpu);
     const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    if (webgpu) await preferBackend(context, 'webgpu');
     requests = recordRequests(context);
     page = await context.newPage();
     errors = collectErrors(page);
