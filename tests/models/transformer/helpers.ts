@@ -57,6 +57,10 @@ function randInt(seed: number, key: number, sub: number, n: number): number {
  * written tokens, ending in EOS unless it was cut at max length.
  */
 export function randomBatch(cfg: TransformerConfig, B: number, seed: number): TokenSequences {
+  return packSequences(cfg.context, randomRows(cfg, B, seed));
+}
+
+function randomRows(cfg: TransformerConfig, B: number, seed: number): { prompt: number[]; answer: number[] }[] {
   const rows: { prompt: number[]; answer: number[] }[] = [];
   const SEP = cfg.vocabIn - 1;
   for (let b = 0; b < B; b++) {
@@ -68,7 +72,27 @@ export function randomBatch(cfg: TransformerConfig, B: number, seed: number): To
     const answer = Array.from({ length: answerLen }, (_, k) => (k === answerLen - 1 && !cut ? EOS : 1 + randInt(seed, b, 40 + k, cfg.vocabOut - 1)));
     rows.push({ prompt, answer });
   }
-  return packSequences(cfg.context, rows);
+  return rows;
+}
+
+/**
+ * P preference pairs as DPO sees them: rows 0..P−1 chosen, P..2P−1 rejected,
+ * pair i's two rows sharing prompt i and differing in the answer (another
+ * answer, possibly of another length, that still fits the context).
+ */
+export function randomPairBatch(cfg: TransformerConfig, P: number, seed: number): TokenSequences {
+  const chosen = randomRows(cfg, P, seed);
+  const rejected = chosen.map(({ prompt }, i) => {
+    const room = cfg.context - prompt.length + 1;
+    const len = 1 + randInt(seed, 1000 + i, 0, room);
+    let answer = Array.from({ length: len }, (_, k) => (k === len - 1 ? EOS : 1 + randInt(seed, 1000 + i, 1 + k, cfg.vocabOut - 1)));
+    if (answer.join() === chosen[i].answer.join()) {
+      // Same answer drawn: change its first token to another letter (or give the bare EOS a letter).
+      answer = len === 1 ? [1, EOS] : [(answer[0] % (cfg.vocabOut - 1)) + 1, ...answer.slice(1)];
+    }
+    return { prompt, answer };
+  });
+  return packSequences(cfg.context, [...chosen, ...rejected]);
 }
 
 // ------------------------------------------------------------------ objectives
