@@ -13,14 +13,12 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> logits: array<f32>;
-@group(0) @binding(2) var<storage, read> ref_logits: array<f32>;
-@group(0) @binding(3) var<storage, read> rows: array<vec4<f32>>;
-// batch = [prompt of each answer (count) | length (count) | tokens (count × L)], one buffer
-// so kernels stay within 8 storage buffers per stage (WebGPU's default limit).
-@group(0) @binding(4) var<storage, read> batch: array<u32>;
-@group(0) @binding(5) var<storage, read_write> visit_grad: array<vec2<f32>>;
-@group(0) @binding(6) var<storage, read_write> terms: array<vec4<f32>>;
+// batch = [prompt of each answer (count) | length (count) | tokens (count × L)]
+@group(0) @binding(1) var<storage, read> batch: array<u32>;
+// The policy model's per-visit statistics at T = 1 (see visit_stats.wgsl).
+@group(0) @binding(2) var<storage, read> visits: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> visit_grad: array<vec2<f32>>;
+@group(0) @binding(4) var<storage, read_write> terms: array<vec4<f32>>;
 
 fn softplus(x: f32) -> f32 {
   return max(x, 0.0) + log1p_(exp(-abs(x)));
@@ -43,18 +41,12 @@ fn seq_count() -> u32 {
 // row is unchanged then adds exactly 0, so answers that differ only in such
 // tokens tie exactly (rewards/accuracies counts a tie as a loss), as in f64.
 fn sequence_logps(s: u32) -> vec2<f32> {
-  let p = batch[s];
-  var prev = EOS;
   var cur = 0.0;
   var gain = 0.0;
   for (var t = 0u; t < batch[seq_count() + s]; t++) {
-    let tok = batch[2u * seq_count() + s * L + t];
-    let r = row_index(p, t, prev);
-    let st = rows[r];
-    let rst = rows[ROWS + r];
-    cur += scaled_logit(logits[r * V + tok], st.x, 1.0) - st.z;
-    gain += log_ratio_to_reference(logits[r * V + tok], ref_logits[r * V + tok], st, rst, 1.0);
-    prev = tok;
+    let vs = visits[s * L + t];
+    cur += vs.x;
+    gain += vs.y;
   }
   return vec2<f32>(cur, gain);
 }

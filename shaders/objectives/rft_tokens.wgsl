@@ -8,7 +8,6 @@
 // sampling policy's log-probs, so its ratio is exactly 1 as on the CPU.
 
 struct Params {
-  temperature: f32,
   count: u32,
   iteration: u32,
   // LOSS_GRPO, LOSS_DAPO or LOSS_DR_GRPO (TRL loss_type; generated header)
@@ -21,16 +20,15 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> logits: array<f32>;
-@group(0) @binding(2) var<storage, read> ref_logits: array<f32>;
-@group(0) @binding(3) var<storage, read> rows: array<vec4<f32>>;
-// batch = [prompt of each answer (count) | length (count) | tokens (count × L)], one buffer
-// so kernels stay within 8 storage buffers per stage (WebGPU's default limit).
-@group(0) @binding(4) var<storage, read> batch: array<u32>;
-@group(0) @binding(5) var<storage, read> advantages: array<f32>;
-@group(0) @binding(6) var<storage, read_write> old_logp: array<f32>;
-@group(0) @binding(7) var<storage, read_write> visit_grad: array<vec2<f32>>;
-@group(0) @binding(8) var<storage, read_write> terms: array<vec4<f32>>;
+// batch = [prompt of each answer (count) | length (count) | tokens (count × L)]
+@group(0) @binding(1) var<storage, read> batch: array<u32>;
+// The policy model's per-visit statistics at the sampling temperature
+// (log π, log π - log π_ref, H, KL), indexed n*L + t: see visit_stats.wgsl.
+@group(0) @binding(2) var<storage, read> visits: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> advantages: array<f32>;
+@group(0) @binding(4) var<storage, read_write> old_logp: array<f32>;
+@group(0) @binding(5) var<storage, read_write> visit_grad: array<vec2<f32>>;
+@group(0) @binding(6) var<storage, read_write> terms: array<vec4<f32>>;
 
 fn token_weight(len: u32) -> f32 {
   let N = f32(params.count);
@@ -49,15 +47,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   if (n >= params.count) {
     return;
   }
-  let T = params.temperature;
   let len = batch[params.count + n];
-  let p = batch[n];
   let A = advantages[n];
   let w = token_weight(len);
   let lo = params.clip_low;
   let hi = params.clip_high;
-  let first_token = 2u * params.count + n * L;
-  var prev = EOS;
   var answer_terms = vec4<f32>(0.0);
   for (var t = 0u; t < L; t++) {
     let v = n * L + t;
@@ -65,11 +59,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       visit_grad[v] = vec2<f32>(0.0, 0.0);
       continue;
     }
-    let tok = batch[first_token + t];
-    let r = row_index(p, t, prev);
-    prev = tok;
-    let st = rows[r];
-    let logp = scaled_logit(logits[r * V + tok], st.x, T) - st.z;
+    let vs = visits[v];
+    let logp = vs.x;
     if (params.iteration == 0u) {
       old_logp[v] = logp;
     }
@@ -85,9 +76,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     var token_loss = -select(clipped_obj, unclipped, use_unclipped);
     var u = select(0.0, -w * A * ratio, use_unclipped);
     let clipped = (ratio < lo && A < 0.0) || (ratio > hi && A > 0.0);
-    let ref_row = rows[ROWS + r];
     if (params.beta > 0.0) {
-      let q = -log_ratio_to_reference(logits[r * V + tok], ref_logits[r * V + tok], st, ref_row, T); // log π_ref - log π
+      let q = -vs.y; // log π_ref - log π
       token_loss += params.beta * exp_minus_1_minus_x(q); // k3 estimator of KL(π ‖ π_ref): e^q - q - 1
       u -= w * params.beta * expm1_(q); // w β (1 - e^q)
     }
@@ -96,10 +86,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     if (params.entropy_coef > 0.0) {
       // TRL's entropy bonus is the mean entropy over every answer token, whatever loss_type averages the policy term.
       ent_weight = params.entropy_coef / params.token_count;
-      token_term -= ent_weight * st.w;
+      token_term -= ent_weight * vs.z;
     }
     visit_grad[v] = vec2<f32>(u, ent_weight);
-    answer_terms += vec4<f32>(token_term, select(0.0, 1.0, clipped), ref_row.z, st.w);
+    answer_terms += vec4<f32>(token_term, select(0.0, 1.0, clipped), vs.w, vs.z);
   }
   terms[n] = answer_terms;
 }

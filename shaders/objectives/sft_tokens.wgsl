@@ -1,6 +1,6 @@
 // SFT (CpuBackend.sftUpdate): per demonstration token, u = -1/token count,
 // the negative log-likelihood and whether the greedy prediction (the first
-// highest logit) is the demonstrated token. One invocation per demonstration;
+// highest logit, from the policy model) is the demonstrated token. One invocation per demonstration;
 // terms[n] = (Σ nll, Σ correct?, 0, 0) over its tokens.
 
 struct Params {
@@ -9,11 +9,11 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> logits: array<f32>;
-@group(0) @binding(2) var<storage, read> rows: array<vec4<f32>>;
-// batch = [prompt of each answer (count) | length (count) | tokens (count × L)], one buffer
-// so kernels stay within 8 storage buffers per stage (WebGPU's default limit).
-@group(0) @binding(3) var<storage, read> batch: array<u32>;
+// batch = [prompt of each answer (count) | length (count) | tokens (count × L)]
+@group(0) @binding(1) var<storage, read> batch: array<u32>;
+// The policy model's per-visit statistics at T = 1 and greedy predictions (see visit_stats.wgsl).
+@group(0) @binding(2) var<storage, read> visits: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> greedy: array<u32>;
 @group(0) @binding(4) var<storage, read_write> visit_grad: array<vec2<f32>>;
 @group(0) @binding(5) var<storage, read_write> terms: array<vec4<f32>>;
 
@@ -23,10 +23,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   if (n >= params.count) {
     return;
   }
-  let p = batch[n];
   let len = batch[params.count + n];
   let u = -1.0 / params.token_count;
-  var prev = EOS;
   var sums = vec4<f32>(0.0);
   for (var t = 0u; t < L; t++) {
     let v = n * L + t;
@@ -35,17 +33,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       continue;
     }
     let tok = batch[2u * params.count + v];
-    let r = row_index(p, t, prev);
-    prev = tok;
-    let logp = scaled_logit(logits[r * V + tok], rows[r].x, 1.0) - rows[r].z;
-    var best = 0u;
-    for (var j = 1u; j < V; j++) {
-      if (logits[r * V + j] > logits[r * V + best]) {
-        best = j;
-      }
-    }
+    let logp = visits[v].x;
     visit_grad[v] = vec2<f32>(u, 0.0);
-    sums += vec4<f32>(-logp, select(0.0, 1.0, best == tok), 0.0, 0.0);
+    sums += vec4<f32>(-logp, select(0.0, 1.0, greedy[v] == tok), 0.0, 0.0);
   }
   terms[n] = sums;
 }

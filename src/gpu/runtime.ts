@@ -11,8 +11,8 @@
  * replacement backend gets a fresh one.
  */
 import { createGpuDevice, type GpuDevice } from './device.ts';
-import { compileKernelSet, type Kernel, type KernelConstants } from './kernels.ts';
-import type { KernelName, ShaderSources } from './shaders.ts';
+import { compileKernelSets, type Kernel, type KernelSet, type KernelSetSpec } from './kernels.ts';
+import type { ShaderSources } from './shaders.ts';
 
 export class GpuRuntime {
   private readonly pipelines = new Map<string, Promise<Kernel>>();
@@ -21,7 +21,19 @@ export class GpuRuntime {
   /** Pipelines compiled since creation (the tests check that lanes share them). */
   compiled = 0;
 
-  private constructor(readonly gd: GpuDevice) {}
+  /** True once the device is lost: a lost runtime is never handed out again (sharedRuntime makes a new one). */
+  lost = false;
+
+  private constructor(readonly gd: GpuDevice) {
+    void gd.lost.then(() => {
+      this.lost = true;
+    });
+  }
+
+  /** Whether a new backend can still use it. */
+  get usable(): boolean {
+    return !this.lost && !this.destroyed;
+  }
 
   static async create(gpu: GPU): Promise<GpuRuntime> {
     return new GpuRuntime(await createGpuDevice(gpu));
@@ -33,6 +45,7 @@ export class GpuRuntime {
 
   acquire(): void {
     if (this.destroyed) throw new Error('GpuRuntime: used after its device was destroyed');
+    if (this.lost) throw new Error('GpuRuntime: its device was lost');
     this.users++;
   }
 
@@ -55,9 +68,9 @@ export class GpuRuntime {
 
   private closing = false;
 
-  /** The kernels for one policy shape: cached pipelines where the source is the same, the rest compiled together. */
-  async kernels(constants: KernelConstants, sources: ShaderSources): Promise<Record<KernelName, Kernel>> {
-    const set = compileKernelSet(this.gd.device, constants, sources, (key) => this.pipelines.get(key));
+  /** The kernels of some sets (shared, policy model's): cached pipelines where the source is the same, the rest compiled together. */
+  async kernels(sets: readonly KernelSetSpec[], sources: ShaderSources): Promise<KernelSet[]> {
+    const set = compileKernelSets(this.gd.device, sets, sources, (key) => this.pipelines.get(key));
     for (const [key, pending] of set.compiling) {
       this.compiled++;
       this.pipelines.set(key, pending);
@@ -70,8 +83,24 @@ export class GpuRuntime {
 
 const shared = new Map<GPU, Promise<GpuRuntime>>();
 
-/** The worker's (or process's) runtime on `gpu`, created on first use. */
-export function sharedRuntime(gpu: GPU): Promise<GpuRuntime> {
+/**
+ * The worker's (or process's) runtime on `gpu`, created on first use, and
+ * created again when the one it had is lost or destroyed (a replacement
+ * backend after a device loss gets the new device, shared with the other
+ * lanes that recover).
+ */
+export async function sharedRuntime(gpu: GPU): Promise<GpuRuntime> {
+  const existing = shared.get(gpu);
+  if (existing) {
+    const r = await existing.catch(() => null);
+    if (r?.usable) return r;
+    if (shared.get(gpu) === existing) shared.delete(gpu);
+    return sharedRuntime(gpu);
+  }
+  return newShared(gpu);
+}
+
+function newShared(gpu: GPU): Promise<GpuRuntime> {
   let runtime = shared.get(gpu);
   if (!runtime) {
     runtime = GpuRuntime.create(gpu);

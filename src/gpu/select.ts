@@ -60,10 +60,14 @@ export async function selectBackend(
   return { backend, notice: null };
 }
 
-/** After a device loss: a new device on the same GPU if one can be had, else the CPU. */
+/**
+ * After a device loss: a backend on the shared runtime's new device (the lost
+ * runtime is never handed out again, and the lanes that recover share the new
+ * one and its pipelines), else the CPU.
+ */
 export async function replacementBackend(gpu: GPU, state: PolicyState): Promise<Backend> {
   try {
-    return await WebGpuBackend.create(gpu, state);
+    return await WebGpuBackend.create(gpu, state, { runtime: await sharedRuntime(gpu) });
   } catch {
     return new CpuBackend(state);
   }

@@ -1,33 +1,20 @@
 /**
- * The one WGSL loader. Kernels live in `shaders/*.wgsl`, one per file, plus
- * three libraries (prng, df64, policy) prepended to every kernel after a short
- * generated header of constants (workgroup size, vocabulary, ...). In a Vite
- * build (and under vitest) the files come in through `import.meta.glob` with
- * `?raw`; under plain Node (tsx: the trainer, the benchmark) they are read
- * from disk. Compile errors are reported with the kernel's file and line.
+ * The one WGSL loader. Kernels live in `shaders/`, one per file, by part of the
+ * seam (docs/architecture.md): `lib/` (libraries prepended to every kernel),
+ * `objectives/`, `optimizer/`, and one folder per policy model (`table/`).
+ * Each kernel is composed as a short generated header of constants (workgroup
+ * size, vocabulary, ...), the shared libraries, its policy model's libraries
+ * (policy kernels only) and its own file. In a Vite build (and under vitest)
+ * the files come in through `import.meta.glob` with `?raw`; under plain Node
+ * (tsx: the trainer, the benchmark) they are read from disk. Sources are keyed
+ * by their path under shaders/ without ".wgsl" ("table/sample"). Compile
+ * errors are reported with the kernel's file and line.
  */
 
-export const LIBRARY_NAMES = ['prng', 'df64', 'policy'] as const;
+/** Prepended to every kernel, in this order (common uses df64's two_sum). */
+export const SHARED_LIBRARIES = ['lib/prng', 'lib/df64', 'lib/common'] as const;
 
-export const KERNEL_NAMES = [
-  'row_stats',
-  'sample_cdf',
-  'sample',
-  'advantages',
-  'rft_tokens',
-  'measure_tokens',
-  'dpo_pairs',
-  'sft_tokens',
-  'accumulate',
-  'grad_rows',
-  'reduce',
-  'finalize',
-  'optimizer',
-  'restore',
-] as const;
-export type KernelName = (typeof KERNEL_NAMES)[number];
-
-/** File name (without directory and extension) → WGSL source. */
+/** Path under shaders/ without ".wgsl" → WGSL source. */
 export type ShaderSources = Record<string, string>;
 
 let cached: Promise<ShaderSources> | null = null;
@@ -49,53 +36,59 @@ async function load(): Promise<ShaderSources> {
   const here = import.meta.url;
   const dir = url.fileURLToPath(new URL('../../shaders/', here));
   const out: ShaderSources = {};
-  for (const name of [...LIBRARY_NAMES, ...KERNEL_NAMES]) out[name] = await fs.readFile(`${dir}${name}.wgsl`, 'utf8');
+  const files = (await fs.readdir(dir, { recursive: true })).map((f) => String(f).replace(/\\/g, '/')).filter((f) => f.endsWith('.wgsl')).sort();
+  for (const file of files) out[file.replace(/\.wgsl$/, '')] = await fs.readFile(`${dir}${file}`, 'utf8');
   return out;
 }
 
 function bundledSources(): ShaderSources | null {
   let modules: Record<string, string>;
   try {
-    modules = import.meta.glob('../../shaders/*.wgsl', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
+    modules = import.meta.glob('../../shaders/**/*.wgsl', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
   } catch {
     return null; // not transformed by Vite: import.meta.glob does not exist
   }
   const out: ShaderSources = {};
-  for (const [path, code] of Object.entries(modules)) out[path.replace(/^.*\/|\.wgsl$/g, '')] = code;
+  for (const [path, code] of Object.entries(modules)) out[path.replace(/^.*?shaders\//, '').replace(/\.wgsl$/, '')] = code;
   return out;
+}
+
+/** The short name of a kernel file ("table/sample" → "sample"). */
+export function kernelBaseName(file: string): string {
+  return file.slice(file.lastIndexOf('/') + 1);
 }
 
 /** A kernel's full source and where each part came from, to map error lines back to files. */
 export interface ComposedKernel {
   name: string;
+  /** Its path under shaders/ without ".wgsl". */
+  file: string;
   code: string;
   parts: { file: string; firstLine: number; lineCount: number }[];
 }
 
-export function composeKernel(name: string, header: string, sources: ShaderSources): ComposedKernel {
+/** `file`'s kernel: the header, the shared libraries, then `libraries` (its policy model's), then the file. */
+export function composeKernel(file: string, header: string, libraries: readonly string[], sources: ShaderSources): ComposedKernel {
   const parts: ComposedKernel['parts'] = [];
   const chunks: string[] = [];
   let line = 1;
-  const add = (file: string, text: string) => {
+  const add = (name: string, text: string) => {
     const body = text.endsWith('\n') ? text : text + '\n';
     const lineCount = body.split('\n').length - 1;
-    parts.push({ file, firstLine: line, lineCount });
+    parts.push({ file: name, firstLine: line, lineCount });
     chunks.push(body);
     line += lineCount;
   };
   add('(generated header)', header);
-  for (const lib of LIBRARY_NAMES) {
-    const code = sources[lib];
-    if (code === undefined) throw new Error(`shaders/${lib}.wgsl is missing`);
-    add(`shaders/${lib}.wgsl`, code);
+  for (const part of [...SHARED_LIBRARIES, ...libraries, file]) {
+    const code = sources[part];
+    if (code === undefined) throw new Error(`shaders/${part}.wgsl is missing`);
+    add(`shaders/${part}.wgsl`, code);
   }
-  const code = sources[name];
-  if (code === undefined) throw new Error(`shaders/${name}.wgsl is missing`);
-  add(`shaders/${name}.wgsl`, code);
-  return { name, code: chunks.join(''), parts };
+  return { name: kernelBaseName(file), file, code: chunks.join(''), parts };
 }
 
-/** "shaders/sample.wgsl:12:5" for a line of the composed source. */
+/** "shaders/table/sample.wgsl:12:5" for a line of the composed source. */
 export function locate(kernel: ComposedKernel, line: number, column: number): string {
   for (const part of kernel.parts) {
     if (line >= part.firstLine && line < part.firstLine + part.lineCount) return `${part.file}:${line - part.firstLine + 1}:${column}`;
@@ -118,7 +111,7 @@ export class ShaderCompileError extends Error {
  * all in flight together. Errors come from each module's getCompilationInfo()
  * (error scopes are a per-device stack, so concurrent compiles would steal each
  * other's errors); WGSL errors become one ShaderCompileError listing
- * "shaders/<file>.wgsl:line:column: message" for every error of every kernel.
+ * "shaders/<folder>/<file>.wgsl:line:column: message" for every error of every kernel.
  */
 export async function compileKernels(device: GPUDevice, kernels: { kernel: ComposedKernel; layout: GPUPipelineLayout }[]): Promise<GPUComputePipeline[]> {
   const modules = kernels.map(({ kernel }) => device.createShaderModule({ label: `${kernel.name}.wgsl`, code: kernel.code }));
@@ -138,7 +131,7 @@ export async function compileKernels(device: GPUDevice, kernels: { kernel: Compo
   return Promise.all(
     kernels.map(({ kernel, layout }, i) =>
       device.createComputePipelineAsync({ label: kernel.name, layout, compute: { module: modules[i], entryPoint: 'main' } }).catch((e: Error) => {
-        throw new ShaderCompileError(kernel.name, `WGSL kernel "${kernel.name}" (shaders/${kernel.name}.wgsl) cannot be made into a pipeline: ${e.message}`);
+        throw new ShaderCompileError(kernel.name, `WGSL kernel "${kernel.name}" (shaders/${kernel.file}.wgsl) cannot be made into a pipeline: ${e.message}`);
       }),
     ),
   );

@@ -73,7 +73,7 @@ export class Submission {
    */
   run(kernel: Kernel, uniforms: Record<string, number>, buffers: Record<string, Binding>, groups: number): void {
     const { iface } = kernel;
-    const where = `shaders/${kernel.name}.wgsl`;
+    const where = `shaders/${kernel.file}.wgsl`;
     const fields: Param[] = iface.uniforms.map((u) => {
       const value = uniforms[u.name];
       if (value === undefined) throw new Error(`${where}: uniform ${u.name} not given`);

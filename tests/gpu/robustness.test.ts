@@ -76,15 +76,15 @@ describe.skipIf(!gpu)('device lost mid-run', () => {
 describe.skipIf(!gpu)('shader compile errors', () => {
   it('name the kernel file and line', async () => {
     const sources = { ...(await loadShaderSources()) };
-    const lines = sources.grad_rows.split('\n');
+    const lines = sources['table/grad_rows'].split('\n');
     const mainLine = lines.findIndex((l) => l.startsWith('fn main('));
     lines.splice(mainLine + 1, 0, '  let broken: f32 = no_such_value;');
-    sources.grad_rows = lines.join('\n');
+    sources['table/grad_rows'] = lines.join('\n');
     const error = await WebGpuBackend.create(gpu!, setup(RUN).state, { shaderSources: sources }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ShaderCompileError);
     const message = (error as Error).message;
     expect(message).toContain('WGSL kernel "grad_rows" does not compile');
-    expect(message).toContain(`shaders/grad_rows.wgsl:${mainLine + 2}:`);
+    expect(message).toContain(`shaders/table/grad_rows.wgsl:${mainLine + 2}:`);
     expect(message).toContain('no_such_value');
   });
 });

@@ -4,7 +4,9 @@ import { stripWgsl } from '../../src/gpu/wgsl-minify.ts';
 
 describe('stripWgsl (production shader slimming)', () => {
   it('drops comments and indentation but keeps every line, so compile errors still point at the right line', () => {
-    for (const file of readdirSync('shaders')) {
+    const files = readdirSync('shaders', { recursive: true }).map(String).filter((f) => f.endsWith('.wgsl'));
+    expect(files.length).toBeGreaterThan(10);
+    for (const file of files) {
       const source = readFileSync(`shaders/${file}`, 'utf8');
       const stripped = stripWgsl(source);
       expect(stripped.split('\n').length, file).toBe(source.split('\n').length);

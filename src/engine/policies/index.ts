@@ -1,6 +1,7 @@
 /**
  * The registry of policy kinds: the one place a new kind of model is added
- * (its CPU model and read-outs here, its WGSL kernels in src/gpu/policies.ts;
+ * (its CPU model and read-outs here; its GPU model in the table beside it,
+ * src/gpu/policies/index.ts;
  * see docs/architecture.md).
  */
 import type { PolicyKind } from '../enums.ts';
