@@ -3,11 +3,11 @@
  * quickly held-out greedy accuracy rises under next-token prediction on a
  * built-in task. Prints one JSON line per evaluation and a summary.
  *
- *   npx tsx src/models/transformer/measure.ts [task=reverse] [d_model=32] [max_steps=600] [seed=0] [budget_s=150] [positions=learned]
+ *   npx tsx src/models/transformer/measure.ts [task=reverse] [d_model=32] [max_steps=600] [seed=0] [budget_s=150] [positions=learned] [split=random]
  *
- * Prompts and answers are read through the task API (TaskSource.pool); the
- * pool is split 70/30 into train and held-out prompts, the split the
- * feasibility sketch used.
+ * Prompts and answers are read through the task API (TaskSource.pool). Split
+ * "random": 70/30 train/held-out, as the feasibility sketch; "longest": the
+ * longest prompts are held out (train short, test long: length generalisation).
  */
 import { permutation, Stream } from '../../engine/prng.ts';
 import { findTaskSource } from '../../tasks/index.ts';
@@ -18,7 +18,7 @@ import { adamState, adamStep, contextOf, crossEntropyForwardBackward, pretrain, 
 import { decode } from './sampling.ts';
 import { TransformerVocabulary } from './vocab.ts';
 
-const [taskId = 'reverse', dArg = '32', stepsArg = '600', seedArg = '0', budgetArg = '150', positions = 'learned'] = process.argv.slice(2);
+const [taskId = 'reverse', dArg = '32', stepsArg = '600', seedArg = '0', budgetArg = '150', positions = 'learned', split = 'random'] = process.argv.slice(2);
 const dModel = Number(dArg);
 const maxSteps = Number(stepsArg);
 const seed = Number(seedArg);
@@ -34,10 +34,14 @@ const all: (Example & { reference: string })[] = src.pool.map((item) => ({
   answer: vocab.encodeAnswer(String(item.reference), src.maxLen),
   reference: String(item.reference),
 }));
-const order = permutation(all.length, seed, Stream.data, 99);
-const nTrain = Math.round(0.7 * all.length);
-const train = Array.from(order.subarray(0, nTrain), (i) => all[i]);
-const heldOut = Array.from(order.subarray(nTrain), (i) => all[i]);
+const order = Array.from(permutation(all.length, seed, Stream.data, 99));
+const longest = all.reduce((m, e) => Math.max(m, e.prompt.length), 0);
+const isHeldOut =
+  split === 'longest'
+    ? (i: number) => all[i].prompt.length === longest
+    : (i: number) => order.indexOf(i) >= Math.round(0.7 * all.length);
+const train = order.filter((i) => !isHeldOut(i)).map((i) => all[i]);
+const heldOut = order.filter(isHeldOut).map((i) => all[i]);
 
 const context = Math.max(contextOf(all), ...all.map((e) => e.prompt.length + src.maxLen - 1));
 const cfg = transformerConfig({ vocabIn: vocab.vocabIn, vocabOut: vocab.vocabOut, context, dModel, positions: positions as Positions });
@@ -55,7 +59,7 @@ function accuracy(rows: typeof all, greedy: boolean): number {
   return ok / rows.length;
 }
 
-console.log(JSON.stringify({ task: taskId, pool: all.length, train: train.length, heldOut: heldOut.length, vocabIn: cfg.vocabIn, vocabOut: cfg.vocabOut, T, params: model.layout.count, cfg }));
+console.log(JSON.stringify({ task: taskId, split, pool: all.length, train: train.length, heldOut: heldOut.length, vocabIn: cfg.vocabIn, vocabOut: cfg.vocabOut, T, params: model.layout.count, cfg }));
 
 // Cost of one forward+backward at batch 64 (the model's own; Adam and batching excluded), after a warm-up.
 const probe = packSequences(T, Array.from({ length: BATCH }, (_, b) => train[b % train.length]));
