@@ -12,6 +12,7 @@ import type { StepMetrics } from '../../src/engine/lane.ts';
 import type { PolicyState } from '../../src/engine/policy.ts';
 import { makeLane } from '../../src/engine/setup.ts';
 import { ResilientBackend } from '../../src/gpu/resilient.ts';
+import { sharedRuntime } from '../../src/gpu/runtime.ts';
 import { selectBackend } from '../../src/gpu/select.ts';
 import { loadShaderSources, ShaderCompileError } from '../../src/gpu/shaders.ts';
 import { GpuLimitError, WebGpuBackend } from '../../src/gpu/webgpu-backend.ts';
@@ -61,6 +62,10 @@ describe.skipIf(!gpu)('device lost mid-run', () => {
     expect(notices[0]).toMatch(/device was lost.*continuing on webgpu/);
     expect(backend.kind).toBe('webgpu');
     expect(metrics).toEqual(reference);
+    // The replacement is on the shared runtime's new device (which the other lanes would share), not a device of its own.
+    const runtime = await sharedRuntime(gpu!);
+    expect(runtime.usable).toBe(true);
+    expect(currentDevice(backend)).toBe(runtime.device);
   });
 
   it('continues on the CPU when no new device can be had (results within float rounding)', async () => {

@@ -14,6 +14,12 @@
  * - visits[v] = (log π(token), log π(token) − log π_ref(token), H(π(·|visit)), KL(π ‖ π_ref)) at T, vec4<f32>;
  * - greedy[v] = the first most likely token at the visit, u32 (only when asked);
  * - visit_grad[v] = (∂L/∂log π(token), ∂L/∂H), vec2<f32>.
+ *
+ * Call order per update: prepare(T) → visits(batch, T) → (objective kernel) →
+ * backward(batch). `backward` always follows the last `visits` of the same
+ * batch (DPO and SFT first take `visits` of the measurement batch, then of the
+ * pairs or demonstrations), so a model that keeps activations for its backward
+ * keeps those of its last `visits`.
  */
 import type { PolicyShape } from '../../engine/policies/types.ts';
 import type { StreamId } from '../../engine/prng.ts';
