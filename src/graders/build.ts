@@ -17,6 +17,13 @@ import { type Grader, GraderConfigError } from './types.ts';
 
 export const JS_DEFAULT_TIMEOUT_MS = 2000;
 export const JS_DEFAULT_MEMORY_MB = 256;
+/**
+ * The VM's allocation limit is a 32-bit signed byte count inside the wasm module, and the module's own
+ * memory tops out near 2 GB: 1 GB is the largest limit the VM can honour exactly.
+ */
+export const JS_MAX_MEMORY_MB = 1024;
+/** A grader is a few dozen lines; a longer source is not one, and checking it would cost the host time. */
+export const MAX_SOURCE_CHARS = 100_000;
 /** A batch of templates gets this long before it counts as hung (templates have no timeout_ms of their own). */
 export const TEMPLATE_TIMEOUT_MS = 2000;
 
@@ -87,13 +94,16 @@ export function jsFields(r: SpecReader): JsFields {
   r.onlyFields(['source', 'timeout_ms', 'memory_mb', 'workers']);
   if (typeof r.spec.source !== 'string') r.fail('source', r.spec.source, 'must be the grader\'s JavaScript source, e.g. "function grade(sample, item) { return 1; }"');
   const source = r.spec.source as string;
+  if (source.length > MAX_SOURCE_CHARS) {
+    throw new GraderConfigError(`${r.fieldPath('source')}: the source has ${source.length} characters; a grader's source may have at most ${MAX_SOURCE_CHARS}`, r.fieldPath('source'));
+  }
   const problems = checkSource(source);
   if (problems.length > 0) throw new GraderConfigError(`${r.fieldPath('source')}: ${formatProblem(problems[0])}`, r.fieldPath('source'));
   return {
     name: r.optionalString('name') ?? 'custom JS grader',
     source,
     timeoutMs: r.number('timeout_ms', JS_DEFAULT_TIMEOUT_MS, { min: 10, max: 600_000 }),
-    memoryMb: r.number('memory_mb', JS_DEFAULT_MEMORY_MB, { min: 16, max: 4096, integer: true }),
+    memoryMb: r.number('memory_mb', JS_DEFAULT_MEMORY_MB, { min: 16, max: JS_MAX_MEMORY_MB, integer: true }),
     maxWorkers: r.number('workers', 64, { min: 1, max: 256, integer: true }),
   };
 }

@@ -40,7 +40,8 @@ export class GraderConfigError extends Error {
     message: string,
     readonly path = 'grader',
   ) {
-    super(message);
+    // A message may quote the user's value (a 500,000-character pattern): one readable line, not a page.
+    super(message.length > 1000 ? `${message.slice(0, 997)}...` : message);
     this.name = 'GraderConfigError';
   }
 }

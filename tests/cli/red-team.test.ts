@@ -98,13 +98,33 @@ describe('hostile graders in the trainer', () => {
     ['a forged result (patched toJSON, JSON.stringify, Array.prototype)', 'Object.prototype.toJSON = () => ({ scores: ["NaN"] }); JSON.stringify = () => "{\\"scores\\":[1e308]}"; Object.defineProperty(Array.prototype, "0", { set() {}, get() { return "x"; } });\nfunction grade() { return undefined; }', /returned undefined/],
     ['deep recursion', 'function grade(s) { function f(n) { return f(n + 1) + 1; } return f(0); }', /stack overflow|recursed too deeply/],
     ['a top-level throw', 'throw new Error("boom at load");\nfunction grade() { return 1; }', /grader\.source: grader failed while loading \(top-level code\) at line 1.*Error: boom at load/],
+    ['a source the syntax pre-check could choke on (function + 90,000 spaces)', `function${' '.repeat(90_000)}g() {}\nfunction grade() { return 1; }`, /^$/],
+    ['a source longer than any grader', `// ${'x'.repeat(100_000)}\nfunction grade() { return 1; }`, /grader\.source: the source has 100034 characters; a grader's source may have at most 100000/],
+    ['brackets nested 45,000 deep', `function grade() { return ${'('.repeat(45_000)}1${')'.repeat(45_000)}; }`, /grader\.source: .*nests brackets or blocks too deeply|grader\.source: .*(stack overflow|recursed too deeply)/],
+    ['its own throw dressed as the VM running out of memory', 'globalThis.InternalError = { [Symbol.hasInstance]: () => true };\nfunction grade() { throw { name: "InternalError", message: "out of memory" }; }', /grader threw on sample 0.*InternalError: out of memory/],
   ] as [string, string, RegExp, Record<string, number>?, Record<string, number>?][])('%s: one clear line, never a crash, a stall or "learning rate too high"', (_what, source, message, limits, run) => {
     const r = train(['--config', configFile('bad.json', withGrader({ type: 'js', source, timeout_ms: 500, memory_mb: 64, ...limits }, { steps: 2, ...run }))]);
+    if (message.source === '^$') {
+      // Harmless after all: it must simply train.
+      expect(r.code, r.stderr).toBe(0);
+      return;
+    }
     expect([1, 2]).toContain(r.code);
     expect(r.stderr).toMatch(message);
     expect(r.stderr).not.toMatch(/learning rate|diverged/i);
     expectPlainLines(r.stderr);
     expect(r.ms).toBeLessThan(30_000);
+  });
+
+  it.each([
+    ['memory_mb beyond what the VM can honour', { type: 'js', source: 'function grade() { return 1; }', memory_mb: 4096 }, /^error: config\.grader\.memory_mb = 4096: must be at most 1024$/],
+    ['a formula reaching for a method', { type: 'multi', graders: { a: { type: 'string_check', operation: 'eq' } }, calculate_output: 'min.call(0, a)' }, /^error: config\.grader\.calculate_output = "min\.call\(0, a\)": member access \("\."\) is not allowed/],
+    ['a 500,000-bracket regular expression', { type: 'regex', pattern: '('.repeat(500_000) }, /^error: config\.grader\.pattern/],
+  ])('%s: refused before step 1 with one short line', (_what, grader, message) => {
+    const r = train(['--config', configFile('refused.json', withGrader(grader))]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toMatch(message);
+    expectPlainLines(r.stderr);
   });
 
   it('a catastrophic regular expression stops the step with the timeout message instead of hanging', () => {

@@ -61,7 +61,10 @@ export const RUNNER_SOURCE = String.raw`(function () {
   var parse = JSON.parse, stringify = JSON.stringify, isFinite = Number.isFinite, freeze = Object.freeze;
   var isFrozen = Object.isFrozen, keys = Object.keys, StringFn = String, isArray = Array.isArray;
   var apply = Reflect.apply, slice = String.prototype.slice, exec = RegExp.prototype.exec, join = Array.prototype.join;
-  var setProto = Object.setPrototypeOf, create = Object.create;
+  var setProto = Object.setPrototypeOf, create = Object.create, getProto = Object.getPrototypeOf, ownProperty = Object.getOwnPropertyDescriptor;
+  // Captured before user code can replace InternalError or its hasInstance: a grader must not pass its own throw off as the VM's.
+  var INTERNAL_ERROR = InternalError.prototype;
+  var OUT_OF_MEMORY = freeze({ name: 'InternalError', message: 'out of memory' });
   var FILE = /grader\.js:(\d+)(?::(\d+))?/;
   var CAP = ${MESSAGE_CAP};
   var grade, index = -1;
@@ -105,7 +108,11 @@ export const RUNNER_SOURCE = String.raw`(function () {
   }
 
   function isOutOfMemory(e) {
-    try { return e instanceof InternalError && e.message === 'out of memory'; } catch (x) { return false; }
+    try {
+      if (e === null || typeof e !== 'object' || getProto(e) !== INTERNAL_ERROR) return false;
+      var d = ownProperty(e, 'message');
+      return d !== undefined && 'value' in d && d.value === 'out of memory';
+    } catch (x) { return false; }
   }
 
   function describeReturn(v) {
@@ -146,7 +153,7 @@ export const RUNNER_SOURCE = String.raw`(function () {
           if (typeof v !== 'number' || !isFinite(v)) problem = 'grader ' + describeReturn(v) + ' on sample ' + (offset + i);
         } catch (e) {
           // Out of memory is the VM's limit, not this sample's fault: it ends the batch (the host says so).
-          if (isOutOfMemory(e)) throw e;
+          if (isOutOfMemory(e)) throw OUT_OF_MEMORY;
           var d = describeThrown(e);
           problem = 'grader threw on sample ' + (offset + i) + d.where + ': ' + d.text;
         }

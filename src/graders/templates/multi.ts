@@ -36,11 +36,16 @@ function formulaParser(): Parser {
 /** Parses and checks a formula against the sub-grader names; throws GraderConfigError naming `path`. */
 export function compileFormula(formula: string, names: readonly string[], path: string): Expression {
   let expr: Expression;
+  const shown = JSON.stringify(formula.length > 60 ? `${formula.slice(0, 57)}...` : formula);
+  // A dot after a name (min.call, a.constructor) is member access, which a formula never needs.
+  if (/[A-Za-z_$][\w$]*\s*\.\s*[A-Za-z_$]|\]\s*\./.test(formula)) {
+    throw new GraderConfigError(`${path} = ${shown}: member access (".") is not allowed; use numbers, grader names, + - * / ^, ( ), ${FORMULA_FUNCTIONS.join(' ')}`, path);
+  }
   try {
     expr = formulaParser().parse(formula);
   } catch (e) {
     throw new GraderConfigError(
-      `${path} = ${JSON.stringify(formula)}: ${(e as Error).message} (allowed: numbers, grader names, + - * / ^, ( ), ${FORMULA_FUNCTIONS.join(' ')})`,
+      `${path} = ${shown}: ${(e as Error).message} (allowed: numbers, grader names, + - * / ^, ( ), ${FORMULA_FUNCTIONS.join(' ')})`,
       path,
     );
   }
@@ -48,7 +53,7 @@ export function compileFormula(formula: string, names: readonly string[], path: 
   for (const v of expr.variables()) {
     if (!known.has(v)) {
       throw new GraderConfigError(
-        `${path} = ${JSON.stringify(formula)}: "${v}" is neither a sub-grader (${names.join(', ') || 'none'}) nor an allowed function (${FORMULA_FUNCTIONS.join(', ')})`,
+        `${path} = ${shown}: "${v}" is neither a sub-grader (${names.join(', ') || 'none'}) nor an allowed function (${FORMULA_FUNCTIONS.join(', ')})`,
         path,
       );
     }
@@ -101,7 +106,13 @@ export function multi(r: SpecReader, build: BuildGrader): Grader {
       const vars: Record<string, number> = {};
       for (let i = 0; i < N; i++) {
         for (let k = 0; k < names.length; k++) vars[names[k]] = results[k].scores[i];
-        const v = Number(expr.evaluate(vars));
+        let v: number;
+        try {
+          v = Number(expr.evaluate(vars));
+        } catch (e) {
+          v = NaN;
+          firstError ??= `calculate_output failed on sample ${i}: ${(e as Error).message}`;
+        }
         if (Number.isFinite(v)) {
           scores[i] = v;
         } else {
