@@ -29,7 +29,8 @@ export type StepOutcome =
   /** `notes`: what the numbers alone would hide, e.g. an evaluation grader that failed on every sample. */
   | { ok: true; metrics: StepMetrics; view: StepView; notes?: string[] }
   /** The step did not happen; the policy is as it was before it. */
-  | { ok: false; step: number; reason: 'diverged' | 'grader'; message: string };
+  /** 'cancelled': stopped on request (Pause, Reset) while grading; nothing changed and nothing is wrong. */
+  | { ok: false; step: number; reason: 'diverged' | 'grader' | 'cancelled'; message: string };
 
 export interface LaneDeps {
   task: Task;
@@ -102,6 +103,12 @@ export class Lane {
     this.deps.grader = grader;
   }
 
+  /** Stops grading in progress (Pause, Reset must not wait for a slow grader); the step under way then ends as 'cancelled'. */
+  cancelGrading(): void {
+    this.deps.grader.cancel?.();
+    for (const g of Object.values(this.deps.evalGraders ?? {})) g.cancel?.();
+  }
+
   /** Releases the graders' workers (the backend is its owner's to dispose). */
   disposeGraders(): void {
     this.deps.grader.dispose?.();
@@ -125,6 +132,7 @@ export class Lane {
     const items = Array.from(samples.promptOf, (p) => task.items[p]);
     const sampleObjs: Sample[] = texts.map((output_text) => ({ output_text }));
     const graded = await grader.grade(sampleObjs, items);
+    if (graded.cancelled) return { ok: false, step, reason: 'cancelled', message: 'stopped while grading' };
     if (graded.errors > 0 && graded.errors === samples.count) {
       return { ok: false, step, reason: 'grader', message: `grader failed on every sample of step ${step}: ${graded.firstError ?? 'unknown error'}` };
     }
@@ -168,6 +176,8 @@ export class Lane {
     const notes: string[] = [];
     for (const [name, g] of Object.entries(this.deps.evalGraders ?? {})) {
       const r = await g.grade(sampleObjs, items);
+      // Stopped on request after the update: the step stands, without this measurement.
+      if (r.cancelled) continue;
       // A grader that scored nothing (timed out, failed to load) has no mean: 0 would read as "all wrong".
       if (r.scores.length > 0 && r.errors >= r.scores.length) {
         notes.push(`evaluation grader "${name}" failed on every sample (${r.firstError ?? 'no score'}); rewards/${name} is left out of this step`);

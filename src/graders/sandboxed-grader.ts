@@ -55,7 +55,16 @@ export function sandboxPlatform(): Promise<SandboxPlatform> {
   return platformPromise;
 }
 
-type Fatal = { fatal: string; path?: string };
+type Fatal = { fatal: string; path?: string; cancelled?: boolean };
+
+/** A promise that resolves when cancel() is called; a fresh one serves the next batch. */
+function cancelSignal(): { promise: Promise<'cancelled'>; fire(): void } {
+  let fire!: () => void;
+  const promise = new Promise<'cancelled'>((resolve) => (fire = () => resolve('cancelled')));
+  return { promise, fire };
+}
+
+const CANCELLED: Fatal = { fatal: 'grading was stopped (Pause or Reset)', cancelled: true };
 type Chunk = { scores: Float64Array; failed: number[]; errors: number; firstError: string | null; subScores?: Record<string, Float64Array> };
 
 export function capText(text: string, cap = MESSAGE_CAP): string {
@@ -130,6 +139,7 @@ type Slot = { host: SandboxHost } | Fatal;
 export class SandboxedGrader implements Grader {
   private readonly slots: (Promise<Slot> | null)[] = [];
   private queue: Promise<unknown> = Promise.resolve();
+  private stop = cancelSignal();
 
   constructor(
     readonly spec: GraderSpec,
@@ -162,6 +172,14 @@ export class SandboxedGrader implements Grader {
     }
   }
 
+  cancel(): void {
+    const stop = this.stop;
+    this.stop = cancelSignal();
+    // First the answer (the waiting batch settles as cancelled), then the workers go: a busy one cannot be interrupted otherwise.
+    stop.fire();
+    this.dispose();
+  }
+
   dispose(): void {
     const slots = this.slots.splice(0);
     for (const s of slots) void s?.then((x) => 'host' in x && x.host.terminate());
@@ -178,7 +196,11 @@ export class SandboxedGrader implements Grader {
     const starts = Array.from({ length: workers }, (_, k) => k * size).filter((a) => a < N);
     const outcomes = await Promise.all(starts.map((a, k) => this.gradeChunk(k, samples, items, a, Math.min(N, a + size))));
 
-    const fatal = outcomes.find((o): o is Fatal => 'fatal' in o);
+    const fatal = outcomes.find((o): o is Fatal => 'fatal' in o && o.cancelled === true) ?? outcomes.find((o): o is Fatal => 'fatal' in o);
+    if (fatal?.cancelled) {
+      failed.fill(1);
+      return { scores, errors: N, firstError: fatal.fatal, failed, cancelled: true };
+    }
     if (fatal) {
       // The batch ran out of time (or its worker died): no score from it can be trusted to be complete.
       failed.fill(1);
@@ -220,9 +242,14 @@ export class SandboxedGrader implements Grader {
       host.terminate();
       return { fatal: capText(message), path };
     };
+    const stop = this.stop.promise;
     const startup = timer(STARTUP_MS);
-    const pinged = await Promise.race([host.api.ping(), host.died, startup.done]);
+    const pinged = await Promise.race([host.api.ping(), host.died, startup.done, stop]);
     startup.cancel();
+    if (pinged === 'cancelled') {
+      host.terminate();
+      return CANCELLED;
+    }
     if (pinged === 'timeout') return fail(`the grader worker did not start within ${STARTUP_MS / 1000} s`);
     if (pinged !== true) return fail(`the grader worker could not start: it ${pinged.message}`);
 
@@ -232,8 +259,13 @@ export class SandboxedGrader implements Grader {
       host.api.load({ spec: this.spec, path: this.specPath, needsVm: this.limits.needsVm, wasm }).catch((e: Error) => ({ ok: false as const, message: `the grader sandbox failed to load: ${e.message}` })),
       host.died,
       limit.done,
+      stop,
     ]);
     limit.cancel();
+    if (loaded === 'cancelled') {
+      host.terminate();
+      return CANCELLED;
+    }
     if (loaded === 'timeout') return fail(`grader timed out while loading (its top-level code ran longer than ${this.limits.timeoutMs} ms)`);
     if ('reason' in loaded) return fail(`grader ${loaded.message} while loading`);
     if (!loaded.ok) {
@@ -245,6 +277,7 @@ export class SandboxedGrader implements Grader {
   }
 
   private async gradeChunk(k: number, samples: readonly Sample[], items: readonly TaskItem[], a: number, b: number): Promise<Chunk | Fatal> {
+    const stop = this.stop.promise;
     const slot = await this.slot(k);
     if ('fatal' in slot) return slot;
     const { host } = slot;
@@ -263,8 +296,10 @@ export class SandboxedGrader implements Grader {
       ),
       host.died,
       limit.done,
+      stop,
     ]);
     limit.cancel();
+    if (outcome === 'cancelled') return CANCELLED;
     const restarted = 'its worker was stopped and a new one will start on the next batch';
     if (outcome !== 'timeout' && !('reason' in outcome)) {
       if ('fatal' in outcome) {

@@ -19,6 +19,8 @@ export interface GradeResult {
   failed?: Uint8Array;
   /** Per-criterion scores of composite graders (multi), by name. */
   subScores?: Record<string, Float64Array>;
+  /** The batch was stopped on request (Pause, Reset) before it finished: no score in it means anything. */
+  cancelled?: boolean;
 }
 
 export interface Grader {
@@ -30,6 +32,11 @@ export interface Grader {
    * GraderConfigError when the code cannot load (top-level error, no grade function).
    */
   prepare?(): Promise<void>;
+  /**
+   * Stops the batch being graded now, if any, so Pause and Reset never wait for a slow grader: its
+   * grade() resolves with `cancelled`, its workers are replaced, and the next batch grades as usual.
+   */
+  cancel?(): void;
   /** Releases workers, if any. */
   dispose?(): void;
 }

@@ -67,6 +67,9 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 import { defaultLanes } from '../share/run-state.ts';
 export { defaultLanes };
 
+/** How long Pause or Reset lets the step under way finish before stopping its grading. */
+const STOP_GRACE_MS = 250;
+
 export class TrainingSession {
   private readonly trainer: Trainer;
   private readonly batcher: MetricBatcher<LaneId, LaneRecord>;
@@ -342,7 +345,12 @@ export class TrainingSession {
 
   private async stopLoop(): Promise<void> {
     this.playing = false;
-    if (this.loop) await this.loop;
+    if (this.loop) {
+      // A step usually ends within milliseconds; one stuck in a slow grader (a long timeout_ms) is stopped.
+      const settled = await Promise.race([this.loop.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), STOP_GRACE_MS))]);
+      if (!settled) this.trainer.cancelGrading();
+      await this.loop;
+    }
     this.loop = null;
   }
 

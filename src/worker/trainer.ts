@@ -255,6 +255,8 @@ export class Trainer {
     outcomes.forEach((outcome, i) => {
       const slot = slots[i];
       if (!outcome.ok) {
+        // Stopped on request while grading: the lane simply did not take this step.
+        if (outcome.reason === 'cancelled') return;
         result.failure ??= { lane: slot.id, step: outcome.step, reason: outcome.reason, message: outcome.message };
         return;
       }
@@ -360,6 +362,12 @@ export class Trainer {
     } catch {
       return answers.map(() => null);
     }
+  }
+
+  /** Stops every lane's grading in progress (and the test bench's), so a pause or reset happens now. */
+  cancelGrading(): void {
+    for (const slot of this.slots.values()) slot.lane.cancelGrading();
+    this.tableGrader?.grader.cancel?.();
   }
 
   dispose(): void {

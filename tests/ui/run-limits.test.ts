@@ -126,3 +126,32 @@ describe('rates', () => {
     await s.pause();
   });
 });
+
+describe('a grader with a long time limit that never returns', () => {
+  const looping = { type: 'js', name: 'stuck', source: 'function grade() { for (;;) {} }', timeout_ms: 600_000 } as const;
+
+  it('Pause stops it at once, with no failure message', async () => {
+    const { s, events } = await session(def({ steps: 100, grader: looping }));
+    s.play();
+    await tick(800);
+    const t0 = Date.now();
+    await s.pause();
+    expect(Date.now() - t0).toBeLessThan(3_000);
+    expect(s.progress().playing).toBe(false);
+    expect(events.some((e) => e.type === 'failure')).toBe(false);
+  });
+
+  it('Reset stops it at once and builds the new run', async () => {
+    const { s } = await session(def({ steps: 100, grader: looping }));
+    s.play();
+    await tick(800);
+    const t0 = Date.now();
+    const r = await s.reset(def({ steps: 5 }));
+    expect(r.ok).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    s.play();
+    for (let t = 0; t < 100 && s.progress().step < 5; t++) await tick(100);
+    expect(s.progress().step).toBe(5);
+    await s.pause();
+  });
+});
