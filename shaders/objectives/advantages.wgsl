@@ -1,4 +1,4 @@
-// RFT advantages (src/engine/advantages.ts), one invocation per group of G
+// RFT advantages (src/engine/objectives/advantages.ts), one invocation per group of G
 // candidates. grpo: (r - group mean) / (std + STD_EPS), with the group's std, the
 // batch's, or no scaling; rloo: r - mean of the other G - 1; reinforce:
 // r - baseline. The two batch-level scalars (the REINFORCE moving-average

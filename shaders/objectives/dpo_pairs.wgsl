@@ -1,4 +1,4 @@
-// DPO (CpuBackend.dpoUpdate with src/engine/dpo-loss.ts): per preference pair,
+// DPO (dpoUpdate in src/engine/objectives/cpu.ts, formulas in objectives/dpo.ts): per preference pair,
 // the sequence log-probs under π and π_ref (at temperature 1), the loss and its
 // derivative, and the upstream u of every token of both answers. One
 // invocation per pair k; sequences are chosen k at index k, rejected at K + k.

@@ -1,5 +1,5 @@
 // Exact KL(π ‖ π_ref) and entropy of the states a measurement batch visits
-// (CpuBackend.measure, used by DPO and SFT). One invocation per answer;
+// (measureVisits in src/engine/objectives/cpu.ts, used by DPO and SFT). One invocation per answer;
 // terms[n] = (0, 0, Σ KL of the states it visits, Σ entropy of those states).
 
 struct Params {

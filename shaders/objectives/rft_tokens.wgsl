@@ -1,9 +1,9 @@
 // The per-token terms of the RFT loss for one optimisation iteration (the inner
-// loop of CpuBackend.rftUpdate). One invocation per answer, walking its positions
+// loop of rftUpdate in src/engine/objectives/cpu.ts). One invocation per answer, walking its positions
 // (one per (answer, position) was 5x slower on SwiftShader: per-invocation overhead).
 // Writes u = ∂L/∂log π(token) and the entropy weight for the gradient
 // (accumulate.wgsl), and per answer the sums of (w·token loss, clipped?, KL of
-// the row, entropy of the row) for the step metrics (reduce.wgsl); summing in
+// the visited state, its entropy) for the step metrics (reduce.wgsl); summing in
 // registers rather than storing a vec4 per token halves the kernel's time. Iteration 0 also stores the
 // sampling policy's log-probs, so its ratio is exactly 1 as on the CPU.
 

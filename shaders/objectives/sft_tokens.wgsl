@@ -1,4 +1,4 @@
-// SFT (CpuBackend.sftUpdate): per demonstration token, u = -1/token count,
+// SFT (sftUpdate in src/engine/objectives/cpu.ts): per demonstration token, u = -1/token count,
 // the negative log-likelihood and whether the greedy prediction (the first
 // highest logit, from the policy model) is the demonstrated token. One invocation per demonstration;
 // terms[n] = (Σ nll, Σ correct?, 0, 0) over its tokens.

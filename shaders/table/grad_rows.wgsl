@@ -1,5 +1,5 @@
 // From accumulated coefficients to the logit gradient of every row
-// (CpuBackend.applyGradient): g_j = (c_j - C π_j) / T, plus the entropy bonus
+// (TableModel.backward in src/engine/policies/table.ts): g_j = (c_j - C π_j) / T, plus the entropy bonus
 // e π_j (log π_j + H) / T, after the CANCEL_EPS rule (a coefficient or row
 // total within CANCEL_EPS of its terms' magnitude is rounding noise and is set
 // to exactly 0, so Adam cannot amplify it differently than the CPU does).

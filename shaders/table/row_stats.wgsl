@@ -1,5 +1,5 @@
 // Softmax statistics of every row of the current and the reference logits at
-// one temperature (the CPU engine's RowCache.ensure), plus the exact
+// one temperature (RowCache.ensure in src/engine/policies/table.ts), plus the exact
 // KL(π ‖ π_ref) of the row. One invocation per row.
 // rows[r] = (max, Σexp, log Σexp, entropy) of π;
 // rows[ROWS + r] = (max, log Σexp of π_ref, KL, δ = log Σexp(π) - log Σexp(π_ref)).

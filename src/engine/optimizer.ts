@@ -1,6 +1,6 @@
 /**
  * The optimizer: one step over a flat parameter buffer, whatever model the
- * parameters belong to (shaders/optimizer.wgsl is the same step on the GPU).
+ * parameters belong to (shaders/optimizer/optimizer.wgsl is the same step on the GPU).
  */
 import type { Config } from './config.ts';
 import { CLIP_NORM_EPS } from './objectives/constants.ts';

@@ -1,11 +1,11 @@
 /**
  * Counter-based random numbers: every draw is a pure function of
  * (seed, stream, step, sample, position), so the CPU engine and the WGSL
- * sampler (shaders/sample.wgsl) produce the same draws bit for bit, and a run
+ * sampler (shaders/table/sample.wgsl) produce the same draws bit for bit, and a run
  * resumed on another device continues exactly where it stopped.
  *
  * Only u32 operations (Math.imul, >>> 0) are used; the WGSL twin is
- * `pcg_hash` / `draw_u32` in shaders/prng.wgsl.
+ * `pcg_hash` / `draw_u32` in shaders/lib/prng.wgsl.
  */
 
 /** PCG-RXS-M-XS hash (Jarzynski & Olano, "Hash Functions for GPU Rendering", 2020). */
