@@ -68,7 +68,7 @@ import { defaultLanes } from '../share/run-state.ts';
 export { defaultLanes };
 
 /** How long Pause or Reset lets the step under way finish before stopping its grading. */
-const STOP_GRACE_MS = 250;
+const STOP_GRACE_MS = 500;
 
 export class TrainingSession {
   private readonly trainer: Trainer;

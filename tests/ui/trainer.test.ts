@@ -255,6 +255,8 @@ describe('TrainingSession', () => {
     await s.reset(start.defaults);
     s.setSpeed(null);
     s.play();
+    // The first step also starts the graders' workers.
+    for (let t = 0; t < 100 && s.progress().step === 0; t++) await new Promise((ok) => setTimeout(ok, 20));
     await new Promise((ok) => setTimeout(ok, 50));
     await s.pause();
     const at = s.progress().step;
