@@ -212,7 +212,7 @@ export class Playground {
   setKnob(path: string, value: unknown): Promise<void> {
     if (!this.definition) return Promise.resolve();
     const next: RunDefinition = { ...this.definition, config: setPath(this.definition.config, path, value) };
-    return this.apply(next, { key: path, label: `${knobLabel(path)} → ${eventValue(value)}` });
+    return this.apply(next, { key: path, label: `${path === 'grader' ? 'Grader' : knobLabel(path)} → ${eventValue(value)}` });
   }
 
   setLane(id: LaneId, on: boolean): Promise<void> {
