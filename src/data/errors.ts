@@ -46,9 +46,12 @@ function describe(issues: DataIssue[]): string {
   const first = issues[0];
   let text = `${where(first)}: ${first.message}`;
   if (issues.length > 1) {
-    const lines = issues.slice(1, LISTED_ISSUES).map((i) => (i.line === null ? i.file : String(i.line)));
-    const more = issues.length > LISTED_ISSUES ? `, and ${issues.length - LISTED_ISSUES} more` : '';
-    text += ` (${issues.length} problems in all; also line ${lines.join(', ')}${more})`;
+    // Each other line once (a line can have several problems, e.g. two missing characters), the first's left out.
+    const name = (i: DataIssue) => (i.line === null ? i.file : i.file === first.file ? String(i.line) : where(i));
+    const others = [...new Set(issues.slice(1).map(name))].filter((l) => l !== name(first));
+    const lines = others.slice(0, LISTED_ISSUES - 1);
+    const more = others.length > lines.length ? `, and ${others.length - lines.length} more` : '';
+    text += ` (${issues.length} problems in all${others.length ? `; also line ${lines.join(', ')}${more}` : ''})`;
   }
   return text + '. The import was refused; nothing already loaded was changed.';
 }

@@ -38,6 +38,14 @@ describe('bad input', () => {
     expect(e.message).toMatch(/The import was refused; nothing already loaded was changed\./);
   });
 
+  it('names each other line once, even when a line has several problems', async () => {
+    const { DataError } = await import('../../src/data/errors.ts');
+    const issue = (line: number, file = 'a.jsonl') => ({ file, line, message: `problem on ${line}` });
+    const e = new DataError([issue(2), issue(3), issue(4), issue(2), issue(3), issue(7, 'b.jsonl')]);
+    expect(e.message).toMatch(/^a\.jsonl line 2: problem on 2 \(6 problems in all; also line 3, 4, b\.jsonl line 7\)\./);
+    expect(new DataError([issue(2), issue(2)]).message).toMatch(/^a\.jsonl line 2: problem on 2 \(2 problems in all\)\./);
+  });
+
   it('wrong role: says which message, what it was and what is allowed', () => {
     const text = sftLine('ab', 'ba') + '\n' + JSON.stringify({ messages: [{ role: 'human', content: 'ab' }, { role: 'assistant', content: 'ba' }] });
     expect(refusal('sft', 's.jsonl', text).message).toMatch(
