@@ -171,6 +171,15 @@ describe.skipIf(!HAVE_CHROMIUM)('charts and tables (CPU backend)', () => {
     });
     expect(visible).toBe(true);
     await sft.screenshot({ path: `${SHOTS}/charts-wide-vocabulary.png` });
+    // On a 375 px phone too: the table scrolls inside its card and the page does not scroll sideways.
+    await page.setViewportSize({ width: 375, height: 740 });
+    await expect.poll(() => sft.evaluate((card) => {
+      const box = card.querySelector('.scroll')!.getBoundingClientRect();
+      const c = card.getBoundingClientRect();
+      return box.left >= c.left - 0.5 && box.right <= c.right + 0.5 && document.documentElement.scrollWidth <= 375;
+    }), POLL).toBe(true);
+    await sft.locator('.scroll').screenshot({ path: `${SHOTS}/charts-wide-vocabulary-phone.png` });
+    await page.setViewportSize({ width: 1280, height: 900 });
 
     // Edited on the page: three more characters (at step 1 the change needs a fresh policy: Reset applies it).
     await vocab.fill(letters + 'XYZ');
