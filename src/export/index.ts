@@ -223,9 +223,13 @@ function openaiScript(trainName: string, rft: boolean, graderIsStub: boolean): s
   return `// Starts the exported fine-tuning job. Needs OPENAI_API_KEY in the environment; no key is stored in any file.
 // Usage: node start-job.mjs [--model MODEL]
 import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 
-const job = JSON.parse(fs.readFileSync(new URL('./job.json', import.meta.url), 'utf8'));
+// Files beside this script, wherever it is run from.
+const here = (name) => path.join(path.dirname(fileURLToPath(import.meta.url)), name);
+const job = JSON.parse(fs.readFileSync(here('job.json'), 'utf8'));
 const modelFlag = process.argv.indexOf('--model');
 if (modelFlag > 0) job.model = process.argv[modelFlag + 1];
 if (!process.env.OPENAI_API_KEY) {
@@ -239,7 +243,7 @@ if (/raise NotImplementedError/.test(job.method.reinforcement.grader.source)) {
 }
 ` : ''}
 const client = new OpenAI();
-const trainPath = new URL('./${trainName}', import.meta.url);
+const trainPath = here('${trainName}');
 ${rft ? `
 // Check the grader before paying for a job: validate it, then run it on the first row's reference answer.
 const { grader } = job.method.reinforcement;
