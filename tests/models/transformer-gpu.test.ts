@@ -12,6 +12,7 @@ import { GpuRuntime } from '../../src/gpu/runtime.ts';
 import { loadShaderSources } from '../../src/gpu/shaders.ts';
 import { Submission } from '../../src/gpu/submission.ts';
 import { TransformerKernels } from '../../src/gpu/transformer/kernels.ts';
+import { TransformerPass } from '../../src/gpu/transformer/pass.ts';
 import { storageBuffer, submitOnce } from '../../src/gpu/transformer/submit.ts';
 import {
   attention_backward,
@@ -32,8 +33,11 @@ import {
   softmax_forward,
   type Span,
 } from '../../src/models/transformer/ops.ts';
+import { transformerConfig } from '../../src/models/transformer/config.ts';
+import { backward, createActivationGrads, createActivations, createGradients, createTransformer, forward } from '../../src/models/transformer/model.ts';
 import { gpu } from '../gpu/helpers.ts';
 import { expectAllclose } from '../shared/allclose.ts';
+import { randomBatch, randomModel } from './transformer/helpers.ts';
 
 const RTOL = 1e-4;
 // Attention and encoder: B·T = 39 rows; the row-wise ops: 37.
@@ -326,5 +330,67 @@ describe.skipIf(!gpu)('transformer WGSL kernels against ops.ts', () => {
     rope_backward(dinp, f64(dout), tables, s, rc / rhs, rc);
     expectParity(head(got.out, out.length), out, 'rope_forward out');
     expectParity(head(got.dinp, dinp.length), dinp, 'rope_backward dinp');
+  });
+});
+
+/**
+ * The kernels composed into one forward and backward (src/gpu/transformer/pass.ts)
+ * against model.ts's forward and backward on the same float32 parameters:
+ * probabilities at scored positions and every parameter tensor's gradient,
+ * within 1e-4 of the tensor's largest entry; two passes give the same bits.
+ * The last case is the default size (2 layers, d_model 32, 4 heads) at batch 64,
+ * whose dispatches per forward + backward it counts.
+ */
+describe.skipIf(!gpu)('transformer forward + backward composed from the kernels', () => {
+  it.each([
+    ['odd shape, learned positions', { vocabIn: 11, vocabOut: 6, context: 13, layers: 2, dModel: 20, heads: 4, dMlp: 61 }, 3, 49],
+    ['odd shape, rotary positions', { vocabIn: 9, vocabOut: 5, context: 7, layers: 1, dModel: 24, heads: 4, dMlp: 37, positions: 'rotary' as const }, 5, 31],
+    ['2 layers × d_model 32 at batch 64', { vocabIn: 16, vocabOut: 12, context: 12, layers: 2, dModel: 32, heads: 4 }, 64, 49],
+  ])('%s', async (name, input, B, dispatches) => {
+    const cfg = transformerConfig(input);
+    const runtime = await GpuRuntime.create(gpu!);
+    const ops = await TransformerKernels.create(runtime, await loadShaderSources(), { context: cfg.context, headSize: cfg.dModel / cfg.heads, vocab: cfg.vocabOut });
+    const params32 = Float32Array.from(randomModel(input, 5).params);
+    const model = createTransformer(cfg, Float64Array.from(params32));
+    const seq = randomBatch(cfg, B, 6);
+    const T = cfg.context;
+    const r = random(7);
+    const dLogProb = Float32Array.from(seq.targets, (a) => (a >= 0 ? 2 * r() - 1 : 0));
+    const pass = new TransformerPass(ops, cfg, B, T);
+    pass.setParams(params32);
+    pass.setBatch({ tokens: seq.tokens, targets: seq.targets, dLogProb });
+    const runs = [];
+    for (let run = 0; run < 2; run++) {
+      const sub = new Submission();
+      const before = ops.dispatches;
+      pass.encode(sub, 0.8);
+      if (run === 0) {
+        console.log(`${name}: ${ops.dispatches - before} dispatches per forward + backward (B ${B}, T ${T})`);
+        expect(ops.dispatches - before).toBe(dispatches);
+      }
+      const read = pass.read(sub);
+      const started = performance.now();
+      await submitOnce(runtime.device, sub);
+      runs.push(await read);
+      if (run === 1) console.log(`${name}: ${(performance.now() - started).toFixed(0)} ms per forward + backward on this adapter`);
+    }
+    expect(runtime.gd.firstError()).toBeNull();
+    expect(Buffer.from(runs[1].grad.buffer).equals(Buffer.from(runs[0].grad.buffer)), 'two passes give the same gradient bits').toBe(true);
+
+    const acts = createActivations(model, B, T);
+    forward(model, acts, seq, 0.8);
+    const grads = createGradients(model);
+    backward(model, acts, createActivationGrads(model, B, T), seq, grads, { dLogProb });
+    const V = cfg.vocabOut;
+    const scored = [...seq.targets.keys()].filter((bt) => seq.targets[bt] >= 0);
+    const pick = (x: ArrayLike<number>) => scored.flatMap((bt) => Array.from({ length: V }, (_, j) => x[bt * V + j]));
+    expectParity(Float32Array.from(pick(runs[0].probs)), pick(acts.probs), `pass ${name}: probs`);
+    for (const t of model.layout.list) {
+      if (t.size === 0) continue;
+      expectParity(runs[0].grad.subarray(t.offset, t.offset + t.size), grads.flat.subarray(t.offset, t.offset + t.size), `pass ${name}: d${t.name}`);
+    }
+    pass.destroy();
+    ops.destroy();
+    runtime.gd.device.destroy();
   });
 });
