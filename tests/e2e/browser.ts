@@ -1,6 +1,8 @@
 /** Launches Debian's Chromium through playwright-core with the flags that work on these machines (see WEBGPU.md). */
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { existsSync, mkdirSync } from 'node:fs';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { serveStatic, type StaticServer } from './static-server.ts';
 import { WORK_KEY } from '../../src/share/storage.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -37,3 +39,42 @@ export async function preferBackend(context: BrowserContext, backend: 'webgpu' |
 
 /** What the badge says when WebGPU really trains (SwiftShader's adapter in these tests). */
 export const WEBGPU_BADGE = /^WebGPU\b/;
+
+/**
+ * The built page (dist/, from `npm run build`) on a plain static server, and a
+ * headless Chromium, for the tests of one describe block: started before them,
+ * closed after, with every browser context the tests opened.
+ */
+export function builtPage(options: { webgpu?: boolean } = {}): {
+  readonly server: StaticServer;
+  readonly browser: Browser;
+  newContext(o?: BrowserContextOptions): Promise<BrowserContext>;
+} {
+  let server: StaticServer | undefined;
+  let browser: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+  beforeAll(async () => {
+    if (!existsSync('dist/index.html')) throw new Error('dist/index.html is missing: run `npm run build` before the e2e tests');
+    mkdirSync('test-results', { recursive: true });
+    server = await serveStatic('dist');
+    browser = await launchChromium(options.webgpu ?? false);
+  });
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser?.close();
+    await server?.close();
+  });
+  return {
+    get server() {
+      return server!;
+    },
+    get browser() {
+      return browser!;
+    },
+    async newContext(o) {
+      const context = await browser!.newContext(o);
+      contexts.push(context);
+      return context;
+    },
+  };
+}

@@ -5,48 +5,35 @@
  * a 28-character vocabulary scrolls inside its card and can be edited on the page; chartData carries
  * the evaluation graders. Screenshots go to test-results/charts-*.png.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { defaultConfig } from '../../src/engine/config.ts';
 import { encodeShareHash } from '../../src/share/hash-codec.ts';
 import { defaultLanes, defaultTeacher } from '../../src/share/run-state.ts';
 import { emaSmooth } from '../../src/ui/metric-history.ts';
-import { HAVE_CHROMIUM, launchChromium } from './browser.ts';
-import { serveStatic, type StaticServer } from './static-server.ts';
+import { builtPage, HAVE_CHROMIUM } from './browser.ts';
 import type {} from '../../src/ui/debug-hook.ts';
 
-const DIST = 'dist';
 const SHOTS = 'test-results';
 const POLL = { timeout: 20_000 };
 
 describe.skipIf(!HAVE_CHROMIUM)('charts and tables (CPU backend)', () => {
-  let server: StaticServer;
-  let browser: Browser;
+  const site = builtPage();
   const errors: string[] = [];
 
-  beforeAll(async () => {
-    if (!existsSync(`${DIST}/index.html`)) throw new Error('dist/index.html is missing: run `npm run build` before the e2e tests');
-    mkdirSync(SHOTS, { recursive: true });
-    server = await serveStatic(DIST);
-    browser = await launchChromium(false);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+  afterAll(() => {
     expect(errors).toEqual([]);
   });
 
   async function open(config: Partial<ReturnType<typeof defaultConfig>> = {}, viewport = { width: 1280, height: 900 }): Promise<Page> {
-    const context = await browser.newContext({ viewport });
+    const context = await site.newContext({ viewport });
     const page = await context.newPage();
     page.on('pageerror', (e) => errors.push(`uncaught: ${e.message}`));
     page.on('console', (m) => {
       if (m.type() === 'error') errors.push(m.text());
     });
     const hash = encodeShareHash({ config: { ...defaultConfig(), ...config }, lanes: defaultLanes(), teacher: { ...defaultTeacher(), paused: true } });
-    await page.goto(`${server.url}#${hash}`);
+    await page.goto(`${site.server.url}#${hash}`);
     await page.waitForFunction(() => window.__rftPlayground?.backendBadge() != null, null, POLL);
     await page.getByLabel('Speed').selectOption({ label: '100 steps/s' });
     return page;

@@ -3,15 +3,12 @@
  * with the Restore defaults dialog open too; screenshots of it at 1280×800, on a 375 px phone and on a
  * 1920×1080 projector (presentation mode), light and dark, go to test-results/first-screen-*.png.
  */
-import { existsSync, mkdirSync } from 'node:fs';
 import AxeBuilder from '@axe-core/playwright';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { HAVE_CHROMIUM, launchChromium } from './browser.ts';
-import { serveStatic, type StaticServer } from './static-server.ts';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { builtPage, HAVE_CHROMIUM } from './browser.ts';
 import type {} from '../../src/ui/debug-hook.ts';
 
-const DIST = 'dist';
 const SHOTS = 'test-results';
 const SIZES = [
   { name: 'desktop', width: 1280, height: 800 },
@@ -20,25 +17,12 @@ const SIZES = [
 ] as const;
 
 describe.skipIf(!HAVE_CHROMIUM)('the first screen (CPU backend)', () => {
-  let server: StaticServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    if (!existsSync(`${DIST}/index.html`)) throw new Error('dist/index.html is missing: run `npm run build` before the e2e tests');
-    mkdirSync(SHOTS, { recursive: true });
-    server = await serveStatic(DIST);
-    browser = await launchChromium(false);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const site = builtPage();
 
   async function open(viewport: { width: number; height: number }, colorScheme: 'light' | 'dark'): Promise<Page> {
-    const context = await browser.newContext({ viewport, colorScheme });
+    const context = await site.newContext({ viewport, colorScheme });
     const page = await context.newPage();
-    await page.goto(server.url);
+    await page.goto(site.server.url);
     await page.waitForFunction(() => window.__rftPlayground?.backendBadge() != null, null, { timeout: 20_000 });
     return page;
   }

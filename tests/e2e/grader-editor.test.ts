@@ -7,41 +7,22 @@
  * 1920 px. Screenshots go to test-results/.
  */
 import AxeBuilder from '@axe-core/playwright';
-import { existsSync, mkdirSync } from 'node:fs';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HAVE_CHROMIUM, launchChromium } from './browser.ts';
-import { serveStatic, type StaticServer } from './static-server.ts';
+import type { Locator, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { builtPage, HAVE_CHROMIUM } from './browser.ts';
 import type {} from '../../src/ui/debug-hook.ts';
 
-const DIST = 'dist';
 const SHOTS = 'test-results';
 const PANEL = 'section[aria-labelledby="grader-title"]';
 
 describe.skipIf(!HAVE_CHROMIUM)('grader code editor', () => {
-  let server: StaticServer;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    if (!existsSync(`${DIST}/index.html`)) throw new Error('dist/index.html is missing: run `npm run build` before the e2e tests');
-    mkdirSync(SHOTS, { recursive: true });
-    server = await serveStatic(DIST);
-    browser = await launchChromium(false);
-  });
-
-  afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
-    await server?.close();
-  });
+  const site = builtPage();
 
   /** A fresh profile with the custom JavaScript grader open in the editor. */
   async function openEditor(options: { width?: number; height?: number; colorScheme?: 'light' | 'dark' } = {}): Promise<{ page: Page; editor: Locator }> {
-    const context = await browser.newContext({ viewport: { width: options.width ?? 1400, height: options.height ?? 1000 }, colorScheme: options.colorScheme ?? 'light' });
-    contexts.push(context);
+    const context = await site.newContext({ viewport: { width: options.width ?? 1400, height: options.height ?? 1000 }, colorScheme: options.colorScheme ?? 'light' });
     const page = await context.newPage();
-    await page.goto(server.url);
+    await page.goto(site.server.url);
     await page.waitForFunction(() => window.__rftPlayground?.backendBadge() != null, null, { timeout: 20_000 });
     await page.getByLabel('Grader template').selectOption({ label: 'Custom JavaScript' });
     const editor = page.getByRole('textbox', { name: 'Custom grader source' });

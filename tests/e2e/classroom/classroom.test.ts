@@ -4,19 +4,17 @@
  * runs are deterministic. Driven by roles and labels; screenshots go to
  * test-results/classroom-*.png.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import AxeBuilder from '@axe-core/playwright';
 import LZString from 'lz-string';
-import type { Browser, BrowserContext, Download, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Download, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../../src/engine/config.ts';
 import { encodeShareHash } from '../../../src/share/hash-codec.ts';
 import { defaultLanes, defaultTeacher, type ShareState } from '../../../src/share/run-state.ts';
-import { HAVE_CHROMIUM, launchChromium } from '../browser.ts';
-import { serveStatic, type StaticServer } from '../static-server.ts';
+import { builtPage, HAVE_CHROMIUM } from '../browser.ts';
 import type {} from '../../../src/ui/debug-hook.ts';
 
-const DIST = 'dist';
 const SHOTS = 'test-results';
 /** The machine may be busy (other test files, the page's own worker): give the page time before calling a wait a failure. */
 const POLL = { timeout: 15_000 };
@@ -28,29 +26,13 @@ function state(patch: { config?: Partial<ShareState['config']>; teacher?: Partia
 const rawHash = (value: unknown) => 'v1=' + LZString.compressToEncodedURIComponent(JSON.stringify(value));
 
 describe.skipIf(!HAVE_CHROMIUM)('classroom tools (CPU backend)', () => {
-  let server: StaticServer;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    if (!existsSync(`${DIST}/index.html`)) throw new Error('dist/index.html is missing: run `npm run build` before the e2e tests');
-    mkdirSync(SHOTS, { recursive: true });
-    server = await serveStatic(DIST);
-    browser = await launchChromium(false);
-  });
-
-  afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
-    await server?.close();
-  });
+  const site = builtPage();
 
   /** A fresh browser profile (empty storage), like a friend opening the link. */
   async function open(hash = '', viewport = { width: 1400, height: 1000 }): Promise<Page> {
-    const context = await browser.newContext({ viewport, acceptDownloads: true });
-    contexts.push(context);
+    const context = await site.newContext({ viewport, acceptDownloads: true });
     const page = await context.newPage();
-    await page.goto(server.url + (hash ? '#' + hash : ''));
+    await page.goto(site.server.url + (hash ? '#' + hash : ''));
     await ready(page);
     return page;
   }
@@ -78,8 +60,7 @@ describe.skipIf(!HAVE_CHROMIUM)('classroom tools (CPU backend)', () => {
     const url = await field.inputValue();
     const original = await first.evaluate(() => window.__rftPlayground.metrics());
 
-    const context = await browser.newContext();
-    contexts.push(context);
+    const context = await site.newContext();
     const second = await context.newPage();
     await second.goto(url);
     await ready(second);
@@ -93,8 +74,7 @@ describe.skipIf(!HAVE_CHROMIUM)('classroom tools (CPU backend)', () => {
   });
 
   it('a hostile hash runs no script, names the refused fields and leaves the page usable', async () => {
-    const context = await browser.newContext();
-    contexts.push(context);
+    const context = await site.newContext();
     const page = await context.newPage();
     await page.addInitScript(() => Object.defineProperty(window, '__pwned', { value: false, writable: true }));
     const hostile = rawHash({
@@ -103,7 +83,7 @@ describe.skipIf(!HAVE_CHROMIUM)('classroom tools (CPU backend)', () => {
       teacher: { hide: ['<svg onload=window.__pwned=true>'] },
       ['<b onmouseover=window.__pwned=true>']: 1,
     });
-    await page.goto(`${server.url}#${hostile}`);
+    await page.goto(`${site.server.url}#${hostile}`);
     await ready(page);
     const notice = page.getByTestId('classroom-notice');
     await expect.poll(() => notice.isVisible(), POLL).toBe(true);
@@ -204,10 +184,9 @@ describe.skipIf(!HAVE_CHROMIUM)('classroom tools (CPU backend)', () => {
 
   it('"Restore defaults" keeps custom grader code unless ticked; the dialog is axe-clean in light and dark', async () => {
     for (const colorScheme of ['light', 'dark'] as const) {
-      const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme });
-      contexts.push(context);
+      const context = await site.newContext({ viewport: { width: 1280, height: 800 }, colorScheme });
       const page = await context.newPage();
-      await page.goto(server.url);
+      await page.goto(site.server.url);
       await ready(page);
       await page.getByLabel('Grader template').selectOption({ label: 'Custom JavaScript' });
       await expect.poll(() => page.evaluate(() => window.__rftPlayground.definition()?.config.grader?.type), POLL).toBe('js');
@@ -375,10 +354,9 @@ describe.skipIf(!HAVE_CHROMIUM)('classroom tools (CPU backend)', () => {
 
   it('has no serious or critical accessibility violations (axe-core), light and dark', async () => {
     for (const colorScheme of ['light', 'dark'] as const) {
-      const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, colorScheme });
-      contexts.push(context);
+      const context = await site.newContext({ viewport: { width: 1400, height: 1000 }, colorScheme });
       const page = await context.newPage();
-      await page.goto(server.url);
+      await page.goto(site.server.url);
       await ready(page);
       await page.getByRole('button', { name: 'Step', exact: true }).click();
       await expect.poll(() => step(page), POLL).toBe(1);
