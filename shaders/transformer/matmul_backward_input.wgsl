@@ -2,6 +2,10 @@
 // one sum per element in output-channel order. Tiled as matmul_forward (16×16
 // blocks of dinp, stepping over OC in 16-wide tiles), no split-K.
 
+// MATMUL_SHARED (generated header) picks how operands are read: through
+// workgroup tiles, or straight from storage with no barrier (faster on a
+// software renderer). The sums and their order are the same, so are the bits.
+
 struct Params {
   rows: u32,
   channels: u32,
@@ -31,25 +35,31 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let r = r0 + lid.y;
   let i = i0 + lid.x;
   var acc = 0.0;
-  for (var k0 = 0u; k0 < OC; k0 += TILE) {
-    let ka = k0 + lid.x;
-    var a = 0.0;
-    if (r < params.rows && ka < OC) {
-      a = dout[r * OC + ka];
+  if (MATMUL_SHARED) {
+    for (var k0 = 0u; k0 < OC; k0 += TILE) {
+      let ka = k0 + lid.x;
+      var a = 0.0;
+      if (r < params.rows && ka < OC) {
+        a = dout[r * OC + ka];
+      }
+      a_tile[lid.y * TILE + lid.x] = a;
+      let kb = k0 + lid.y;
+      var b = 0.0;
+      if (kb < OC && i < C) {
+        b = weight[kb * C + i];
+      }
+      b_tile[lid.y * TILE + lid.x] = b;
+      workgroupBarrier();
+      let kn = min(TILE, OC - k0);
+      for (var kk = 0u; kk < kn; kk++) {
+        acc += a_tile[lid.y * TILE + kk] * b_tile[kk * TILE + lid.x];
+      }
+      workgroupBarrier();
     }
-    a_tile[lid.y * TILE + lid.x] = a;
-    let kb = k0 + lid.y;
-    var b = 0.0;
-    if (kb < OC && i < C) {
-      b = weight[kb * C + i];
+  } else if (r < params.rows && i < C) {
+    for (var k = 0u; k < OC; k++) {
+      acc += dout[r * OC + k] * weight[k * C + i];
     }
-    b_tile[lid.y * TILE + lid.x] = b;
-    workgroupBarrier();
-    let kn = min(TILE, OC - k0);
-    for (var kk = 0u; kk < kn; kk++) {
-      acc += a_tile[lid.y * TILE + kk] * b_tile[kk * TILE + lid.x];
-    }
-    workgroupBarrier();
   }
   if (r < params.rows && i < C) {
     dinp[r * C + i] += acc;

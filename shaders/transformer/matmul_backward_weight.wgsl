@@ -4,6 +4,10 @@
 // C of an input widened by a column of ones, so one tiled kernel does both:
 // 16×16 blocks of the [OC][C + 1] result.
 
+// MATMUL_SHARED (generated header) picks how operands are read: through
+// workgroup tiles, or straight from storage with no barrier (faster on a
+// software renderer). The sums and their order are the same, so are the bits.
+
 struct Params {
   rows: u32,
   channels: u32,
@@ -36,30 +40,40 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let o = o0 + lid.y;
   let i = i0 + lid.x;
   var acc = 0.0;
-  for (var k0 = 0u; k0 < rows; k0 += TILE) {
-    let ra = k0 + lid.x;
-    let oa = o0 + lid.y;
-    var a = 0.0;
-    if (ra < rows && oa < OC) {
-      a = dout[ra * OC + oa];
-    }
-    a_tile[lid.y * TILE + lid.x] = a;
-    let rb = k0 + lid.y;
-    var b = 0.0;
-    if (rb < rows) {
-      if (i < C) {
-        b = inp[rb * C + i];
-      } else if (i == C) {
-        b = 1.0;
+  if (MATMUL_SHARED) {
+    for (var k0 = 0u; k0 < rows; k0 += TILE) {
+      let ra = k0 + lid.x;
+      let oa = o0 + lid.y;
+      var a = 0.0;
+      if (ra < rows && oa < OC) {
+        a = dout[ra * OC + oa];
       }
+      a_tile[lid.y * TILE + lid.x] = a;
+      let rb = k0 + lid.y;
+      var b = 0.0;
+      if (rb < rows) {
+        if (i < C) {
+          b = inp[rb * C + i];
+        } else if (i == C) {
+          b = 1.0;
+        }
+      }
+      b_tile[lid.y * TILE + lid.x] = b;
+      workgroupBarrier();
+      let kn = min(TILE, rows - k0);
+      for (var kk = 0u; kk < kn; kk++) {
+        acc += a_tile[lid.y * TILE + kk] * b_tile[kk * TILE + lid.x];
+      }
+      workgroupBarrier();
     }
-    b_tile[lid.y * TILE + lid.x] = b;
-    workgroupBarrier();
-    let kn = min(TILE, rows - k0);
-    for (var kk = 0u; kk < kn; kk++) {
-      acc += a_tile[lid.y * TILE + kk] * b_tile[kk * TILE + lid.x];
+  } else if (o < OC && i <= C) {
+    for (var k = 0u; k < rows; k++) {
+      var b = 1.0;
+      if (i < C) {
+        b = inp[k * C + i];
+      }
+      acc += dout[k * OC + o] * b;
     }
-    workgroupBarrier();
   }
   if (o < OC) {
     if (i < C) {

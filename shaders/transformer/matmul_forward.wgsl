@@ -6,6 +6,10 @@
 // channel order (bias first, as ops.ts), with no split-K, so the result does
 // not depend on the tiling's schedule. Edge tiles are padded with zeros.
 
+// MATMUL_SHARED (generated header) picks how operands are read: through
+// workgroup tiles, or straight from storage with no barrier (faster on a
+// software renderer). The sums and their order are the same, so are the bits.
+
 struct Params {
   rows: u32,
   channels: u32,
@@ -42,25 +46,31 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   if (params.has_bias != 0u && o < OC) {
     acc = bias[o];
   }
-  for (var k0 = 0u; k0 < C; k0 += TILE) {
-    let k = k0 + lid.x;
-    var a = 0.0;
-    if (r < params.rows && k < C) {
-      a = inp[r * C + k];
+  if (MATMUL_SHARED) {
+    for (var k0 = 0u; k0 < C; k0 += TILE) {
+      let k = k0 + lid.x;
+      var a = 0.0;
+      if (r < params.rows && k < C) {
+        a = inp[r * C + k];
+      }
+      a_tile[lid.y * TILE + lid.x] = a;
+      let wo = o0 + lid.y;
+      var b = 0.0;
+      if (wo < OC && k < C) {
+        b = weight[wo * C + k];
+      }
+      b_tile[lid.y * TILE + lid.x] = b;
+      workgroupBarrier();
+      let kn = min(TILE, C - k0);
+      for (var kk = 0u; kk < kn; kk++) {
+        acc += a_tile[lid.y * TILE + kk] * b_tile[lid.x * TILE + kk];
+      }
+      workgroupBarrier();
     }
-    a_tile[lid.y * TILE + lid.x] = a;
-    let wo = o0 + lid.y;
-    var b = 0.0;
-    if (wo < OC && k < C) {
-      b = weight[wo * C + k];
+  } else if (r < params.rows && o < OC) {
+    for (var k = 0u; k < C; k++) {
+      acc += inp[r * C + k] * weight[o * C + k];
     }
-    b_tile[lid.y * TILE + lid.x] = b;
-    workgroupBarrier();
-    let kn = min(TILE, C - k0);
-    for (var kk = 0u; kk < kn; kk++) {
-      acc += a_tile[lid.y * TILE + kk] * b_tile[lid.x * TILE + kk];
-    }
-    workgroupBarrier();
   }
   if (r < params.rows && o < OC) {
     if (params.has_residual != 0u) {

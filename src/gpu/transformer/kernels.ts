@@ -46,6 +46,15 @@ export interface TransformerKernelShape {
   vocab: number;
   /** Invocations per workgroup of the element-wise kernels (the device's, from GpuDevice). */
   workgroupSize: number;
+  /**
+   * How the matmul kernels read their operands (the same sums in the same
+   * order either way, so the same bits): 'shared' stages 16 × 16 tiles in
+   * workgroup memory, as a GPU wants; 'direct' reads them from storage, with
+   * no barrier, which a software renderer runs several times faster
+   * (SwiftShader runs a barrier as a switch of every invocation's fiber).
+   * Default 'shared'.
+   */
+  matmul?: 'shared' | 'direct';
 }
 
 /** Matmul tiles are TILE × TILE (matmul_*.wgsl); attention workgroups have ATT_WG invocations. */
@@ -63,6 +72,7 @@ export function transformerKernelSet(shape: TransformerKernelShape): KernelSetSp
     header: kernelHeader({ workgroupSize: shape.workgroupSize, vocab: shape.vocab, maxLen: shape.context, prompts: 1 }, [
       `const TF_T: u32 = ${shape.context}u;`,
       `const TF_HS: u32 = ${shape.headSize}u;`,
+      `const MATMUL_SHARED: bool = ${shape.matmul !== 'direct'};`,
     ]),
     libraries: [],
   };
