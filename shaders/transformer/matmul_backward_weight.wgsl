@@ -1,12 +1,9 @@
 // matmul_backward's parameter gradients (ops.ts): dweight[o][i] += Σ_r dout[r][o]·inp[r][i]
 // and dbias[o] += Σ_r dout[r][o], each one sum over rows in row order (no
-// split-K: every row of the batch in one workgroup's loop). The bias is column
-// C of an input widened by a column of ones, so one tiled kernel does both:
-// 16×16 blocks of the [OC][C + 1] result.
-
-// MATMUL_SHARED (generated header) picks how operands are read: through
-// workgroup tiles, or straight from storage with no barrier (faster on a
-// software renderer). The sums and their order are the same, so are the bits.
+// split-K: every row of the batch in one invocation's loop). The bias is
+// column C of an input widened by a column of ones, so one kernel does both:
+// the [OC][C + 1] result. Tiled or direct operands as matmul_forward
+// (MATMUL_SHARED): the same sums, the same bits.
 
 struct Params {
   rows: u32,
@@ -25,13 +22,27 @@ const TILE: u32 = 16u;
 var<workgroup> a_tile: array<f32, 256>; // [out channel][k = row]
 var<workgroup> b_tile: array<f32, 256>; // [k][input channel, or 1 for the bias]
 
-@compute @workgroup_size(16, 16)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+// Column i of the widened input at row r: inp, then the ones of the bias.
+fn widened(r: u32, i: u32) -> f32 {
+  if (i < params.channels) {
+    return inp[r * params.channels + i];
+  }
+  return 1.0;
+}
+
+fn store(o: u32, i: u32, acc: f32) {
+  if (i < params.channels) {
+    dweight[o * params.channels + i] += acc;
+  } else if (params.has_bias != 0u) {
+    dbias[o] += acc;
+  }
+}
+
+fn tiled(w: u32, lid: vec3<u32>) {
   let C = params.channels;
   let OC = params.out_channels;
   let rows = params.rows;
   let tiles_i = (C + 1u + TILE - 1u) / TILE;
-  let w = wid.x + wid.y * nwg.x;
   if (w >= tiles_i * ((OC + TILE - 1u) / TILE)) {
     return;
   }
@@ -40,46 +51,72 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let o = o0 + lid.y;
   let i = i0 + lid.x;
   var acc = 0.0;
-  if (MATMUL_SHARED) {
-    for (var k0 = 0u; k0 < rows; k0 += TILE) {
-      let ra = k0 + lid.x;
-      let oa = o0 + lid.y;
-      var a = 0.0;
-      if (ra < rows && oa < OC) {
-        a = dout[ra * OC + oa];
-      }
-      a_tile[lid.y * TILE + lid.x] = a;
-      let rb = k0 + lid.y;
-      var b = 0.0;
-      if (rb < rows) {
-        if (i < C) {
-          b = inp[rb * C + i];
-        } else if (i == C) {
-          b = 1.0;
-        }
-      }
-      b_tile[lid.y * TILE + lid.x] = b;
-      workgroupBarrier();
-      let kn = min(TILE, rows - k0);
-      for (var kk = 0u; kk < kn; kk++) {
-        acc += a_tile[lid.y * TILE + kk] * b_tile[kk * TILE + lid.x];
-      }
-      workgroupBarrier();
+  for (var k0 = 0u; k0 < rows; k0 += TILE) {
+    let ra = k0 + lid.x;
+    let oa = o0 + lid.y;
+    var a = 0.0;
+    if (ra < rows && oa < OC) {
+      a = dout[ra * OC + oa];
     }
-  } else if (o < OC && i <= C) {
-    for (var k = 0u; k < rows; k++) {
-      var b = 1.0;
-      if (i < C) {
-        b = inp[k * C + i];
-      }
-      acc += dout[k * OC + o] * b;
+    a_tile[lid.y * TILE + lid.x] = a;
+    let rb = k0 + lid.y;
+    var b = 0.0;
+    if (rb < rows && i <= C) {
+      b = widened(rb, i);
     }
+    b_tile[lid.y * TILE + lid.x] = b;
+    workgroupBarrier();
+    let kn = min(TILE, rows - k0);
+    for (var kk = 0u; kk < kn; kk++) {
+      acc += a_tile[lid.y * TILE + kk] * b_tile[kk * TILE + lid.x];
+    }
+    workgroupBarrier();
   }
-  if (o < OC) {
-    if (i < C) {
-      dweight[o * C + i] += acc;
-    } else if (i == C && params.has_bias != 0u) {
-      dbias[o] += acc;
-    }
+  if (o < OC && i <= C) {
+    store(o, i, acc);
+  }
+}
+
+fn direct(n: u32) {
+  let C1 = params.channels + 1u;
+  let OC = params.out_channels;
+  let quads = (C1 + 3u) / 4u;
+  if (n >= OC * quads) {
+    return;
+  }
+  let o = n / quads;
+  let i = (n % quads) * 4u;
+  let i1 = min(i + 1u, C1 - 1u);
+  let i2 = min(i + 2u, C1 - 1u);
+  let i3 = min(i + 3u, C1 - 1u);
+  var a0 = 0.0;
+  var a1 = 0.0;
+  var a2 = 0.0;
+  var a3 = 0.0;
+  for (var r = 0u; r < params.rows; r++) {
+    let x = dout[r * OC + o];
+    a0 += x * widened(r, i);
+    a1 += x * widened(r, i1);
+    a2 += x * widened(r, i2);
+    a3 += x * widened(r, i3);
+  }
+  store(o, i, a0);
+  if (i + 1u < C1) {
+    store(o, i + 1u, a1);
+  }
+  if (i + 2u < C1) {
+    store(o, i + 2u, a2);
+  }
+  if (i + 3u < C1) {
+    store(o, i + 3u, a3);
+  }
+}
+
+@compute @workgroup_size(MM_WG_X, MM_WG_Y)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(global_invocation_id) gid: vec3<u32>) {
+  if (MATMUL_SHARED) {
+    tiled(wid.x + wid.y * nwg.x, lid);
+  } else {
+    direct(gid.x + gid.y * nwg.x * MM_WG_X);
   }
 }

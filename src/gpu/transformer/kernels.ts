@@ -49,10 +49,10 @@ export interface TransformerKernelShape {
   /**
    * How the matmul kernels read their operands (the same sums in the same
    * order either way, so the same bits): 'shared' stages 16 × 16 tiles in
-   * workgroup memory, as a GPU wants; 'direct' reads them from storage, with
-   * no barrier, which a software renderer runs several times faster
-   * (SwiftShader runs a barrier as a switch of every invocation's fiber).
-   * Default 'shared'.
+   * workgroup memory, as a GPU wants; 'direct' has each invocation make 4
+   * adjacent outputs from storage with no barrier, which a software renderer
+   * runs several times faster (SwiftShader runs a barrier as a switch of every
+   * invocation's fiber). Default 'shared'.
    */
   matmul?: 'shared' | 'direct';
 }
@@ -60,6 +60,8 @@ export interface TransformerKernelShape {
 /** Matmul tiles are TILE × TILE (matmul_*.wgsl); attention workgroups have ATT_WG invocations. */
 export const TILE = 16;
 const ATT_WG = 64;
+/** Invocations per workgroup of the direct matmuls, each making 4 adjacent outputs. */
+const MM_DIRECT_WG = 64;
 
 /** Workgroup memory of attention_backward (the larger of the two): q, k, v, dout of a head and the T × T dpre. */
 export function attentionWorkgroupBytes(context: number, headSize: number): number {
@@ -73,6 +75,9 @@ export function transformerKernelSet(shape: TransformerKernelShape): KernelSetSp
       `const TF_T: u32 = ${shape.context}u;`,
       `const TF_HS: u32 = ${shape.headSize}u;`,
       `const MATMUL_SHARED: bool = ${shape.matmul !== 'direct'};`,
+      // The matmuls' workgroup: a 16 × 16 tile, or 64 invocations of 4 outputs each.
+      shape.matmul === 'direct' ? `const MM_WG_X: u32 = ${MM_DIRECT_WG}u;` : `const MM_WG_X: u32 = ${TILE}u;`,
+      shape.matmul === 'direct' ? 'const MM_WG_Y: u32 = 1u;' : `const MM_WG_Y: u32 = ${TILE}u;`,
     ]),
     libraries: [],
   };
@@ -121,6 +126,11 @@ export class TransformerKernels {
     return groups(n, this.shape.workgroupSize);
   }
 
+  /** Workgroups of a matmul over an [n][m] result. */
+  private matmulGroups(n: number, m: number): number {
+    return this.shape.matmul === 'direct' ? groups(n * Math.ceil(m / 4), MM_DIRECT_WG) : groups(n, TILE) * groups(m, TILE);
+  }
+
   private checkHead(T: number, NH: number, C: number): void {
     if (T > this.shape.context) throw new Error(`attention: sequence length ${T} is beyond the compiled context ${this.shape.context}`);
     if (C / NH !== this.shape.headSize) throw new Error(`attention: head size ${C / NH} is not the compiled ${this.shape.headSize}`);
@@ -152,19 +162,19 @@ export class TransformerKernels {
   matmul_forward(sub: Submission, a: { rows: number; C: number; OC: number; inp: Binding; weight: Binding; bias: Binding | null; residual?: Binding | null; out: Binding }): void {
     const uniforms = { rows: a.rows, channels: a.C, out_channels: a.OC, has_bias: a.bias ? 1 : 0, has_residual: a.residual ? 1 : 0 };
     const buffers = { inp: a.inp, weight: a.weight, bias: a.bias ?? this.placeholder, residual: a.residual ?? this.placeholder, out: a.out };
-    this.run(sub, 'matmul_forward', uniforms, buffers, groups(a.rows, TILE) * groups(a.OC, TILE));
+    this.run(sub, 'matmul_forward', uniforms, buffers, this.matmulGroups(a.rows, a.OC));
   }
 
   /** dinp += dout · weight. */
   matmul_backward_input(sub: Submission, a: { rows: number; C: number; OC: number; dout: Binding; weight: Binding; dinp: Binding }): void {
     const { rows, C, OC, ...buffers } = a;
-    this.run(sub, 'matmul_backward_input', { rows, channels: C, out_channels: OC }, buffers, groups(rows, TILE) * groups(C, TILE));
+    this.run(sub, 'matmul_backward_input', { rows, channels: C, out_channels: OC }, buffers, this.matmulGroups(rows, C));
   }
 
   /** dweight += doutᵀ · inp, dbias += Σ_rows dout. */
   matmul_backward_weight(sub: Submission, a: { rows: number; C: number; OC: number; dout: Binding; inp: Binding; dweight: Binding; dbias: Binding | null }): void {
     const uniforms = { rows: a.rows, channels: a.C, out_channels: a.OC, has_bias: a.dbias ? 1 : 0 };
-    this.run(sub, 'matmul_backward_weight', uniforms, { dout: a.dout, inp: a.inp, dweight: a.dweight, dbias: a.dbias ?? this.placeholder }, groups(a.OC, TILE) * groups(a.C + 1, TILE));
+    this.run(sub, 'matmul_backward_weight', uniforms, { dout: a.dout, inp: a.inp, dweight: a.dweight, dbias: a.dbias ?? this.placeholder }, this.matmulGroups(a.OC, a.C + 1));
   }
 
   /** qkv [B][T][3C] → out [B][T][C] and att [B][NH][T][T]; one workgroup per (sequence, head). */
