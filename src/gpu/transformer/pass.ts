@@ -13,8 +13,13 @@
  * - the residual adds are the matmuls' epilogue (no residual_forward dispatch);
  * - the parameters are one buffer per tensor and layer: the kernels bind whole
  *   buffers, and tensors of the flat layout are not at the 256-byte offsets a
- *   binding needs. The flat buffer of a training lane would need an offset
- *   uniform per tensor (or a padded layout); see the report in the commit.
+ *   binding needs. Training on the lane's one flat buffer (what the optimizer
+ *   sees) needs an element-offset uniform per tensor binding, or a layout
+ *   padded to 64 floats per tensor.
+ *
+ * Gradient buffers are cleared before they are added into (`sub.clear`); each
+ * clear ends the compute pass, so the scratch gradients reused per layer cost
+ * pass boundaries that write-instead-of-add variants of the kernels would save.
  */
 import { headSize, type TransformerConfig } from '../../models/transformer/config.ts';
 import { LAYERNORM_EPS, ropeTables } from '../../models/transformer/ops.ts';
