@@ -7,7 +7,7 @@
  * is reported as one line naming the field path, the value and what is allowed.
  */
 import { z } from 'zod/mini';
-import { ADVANTAGES, BACKENDS, DPO_LOSS_TYPES, DPO_PAIRS, OBJECTIVES, OPTIMIZERS, POLICY_INITS, POLICY_KINDS, RFT_LOSS_TYPES, SCALE_REWARDS } from './enums.ts';
+import { ADVANTAGES, BACKENDS, DPO_LOSS_TYPES, DPO_PAIRS, EVAL_SPLITS, OBJECTIVES, OPTIMIZERS, POLICY_INITS, POLICY_KINDS, POSITIONS, RFT_LOSS_TYPES, SCALE_REWARDS, type PolicyInit, type PolicyKind } from './enums.ts';
 
 // zod/mini: the same validation core as zod with a tree-shakable API, which keeps the
 // training worker's bundle small (the playground has a 300 KB gzipped budget).
@@ -35,15 +35,31 @@ export const configSchema = z
     task: withDefault(z.union([z.string().check(z.minLength(1), z.maxLength(64)), taskFilesSchema]), 'reverse'),
     objective: withDefault(z.enum(OBJECTIVES), 'rft'),
     policy: z.prefault(
-      z.strictObject({
-        kind: withDefault(z.enum(POLICY_KINDS), 'tabular'),
-        /** Longest answer in tokens, EOS included; null = the task's default. */
-        max_len: withDefault(z.nullable(positiveInt(32)), null),
-        /** "uniform": all-zero logits. "base": a warm start fitted to plausible answers, like a pretrained base model. */
-        init: withDefault(z.enum(POLICY_INITS), 'uniform'),
-        /** Std of seeded Gaussian noise added to the initial logits. */
-        init_scale: withDefault(num(z.gte(0), z.lte(10)), 0),
-      }),
+      z.pipe(
+        z.strictObject({
+          kind: withDefault(z.enum(POLICY_KINDS), 'tabular'),
+          /** Longest answer in tokens, EOS included; null = the task's default. */
+          max_len: withDefault(z.nullable(positiveInt(32)), null),
+          /**
+           * "uniform": all-zero logits (tables). "random": GPT-2 initialisation from the seed (transformer).
+           * "base": a warm start, like a pretrained base model. Default: "uniform" for tables, "base" for the transformer.
+           */
+          init: z.optional(z.enum(POLICY_INITS)),
+          /** Std of seeded Gaussian noise added to the initial logits (tables). */
+          init_scale: withDefault(num(z.gte(0), z.lte(10)), 0),
+          /** Transformer: blocks, width, attention heads, MLP width (null = 4 × d_model), position encoding. */
+          layers: withDefault(positiveInt(12), 2),
+          d_model: withDefault(positiveInt(512), 32),
+          heads: withDefault(positiveInt(64), 4),
+          d_mlp: withDefault(z.nullable(positiveInt(4096)), null),
+          positions: withDefault(z.enum(POSITIONS), 'learned'),
+          /** Transformer base: pretraining stops once greedy accuracy on its own check prompts reaches this ... */
+          base_accuracy: withDefault(num(z.gt(0), z.lte(1)), 0.65),
+          /** ... or after this many steps. */
+          base_max_steps: withDefault(int(1, 100_000), 2000),
+        }),
+        z.transform((p) => ({ ...p, init: p.init ?? defaultInit(p.kind) })),
+      ),
       {},
     ),
     seed: withDefault(int(0, 0xffffffff), 0),
@@ -62,6 +78,12 @@ export const configSchema = z
     num_prompts: withDefault(z.nullable(positiveInt(4096)), null),
     /** Share of demonstrations replaced by plausible wrong answers. */
     demo_error_rate: withDefault(num(z.gte(0), z.lte(1)), 0),
+    /** Prompts held out of training and evaluated every eval_steps; null = the task's default (0 for the tables). */
+    eval_prompts: withDefault(z.nullable(int(0, 4096)), null),
+    /** "random": a seeded share of the pool; "longest": the longest prompts (train short, test long). */
+    eval_split: withDefault(z.enum(EVAL_SPLITS), 'random'),
+    /** Held-out evaluation every this many steps (TRL's eval_steps), and at step 0. */
+    eval_steps: withDefault(positiveInt(1_000_000), 10),
     /** Share of preference pairs with chosen and rejected swapped. */
     preference_noise: withDefault(num(z.gte(0), z.lte(1)), 0),
     optimizer: z.prefault(
@@ -131,6 +153,12 @@ export const configSchema = z
           message: 'has no effect with dpo.loss_type "sigmoid" (as in TRL); use loss_type "cdpo" for label-smoothed (conservative) DPO, or "robust"',
         });
       }
+      if (c.policy.kind === 'transformer' && c.policy.init === 'uniform') {
+        ctx.addIssue({ code: 'custom', path: ['policy', 'init'], message: 'a transformer starts "random" (GPT-2 initialisation from the seed) or "base" (pretrained on the task); "uniform" is for the tables' });
+      }
+      if (c.policy.kind !== 'transformer' && c.policy.init === 'random') {
+        ctx.addIssue({ code: 'custom', path: ['policy', 'init'], message: 'is for the transformer; a table starts "uniform" (add policy.init_scale for seeded noise) or "base"' });
+      }
       if (c.batch_prompts * c.num_generations > MAX_CANDIDATES) {
         ctx.addIssue({
           code: 'custom',
@@ -140,6 +168,11 @@ export const configSchema = z
       }
     }),
   );
+
+/** The starting point a kind gets when policy.init is not given. */
+export function defaultInit(kind: PolicyKind): PolicyInit {
+  return kind === 'transformer' ? 'base' : 'uniform';
+}
 
 /** Candidates per step the playground accepts (memory of token and reward buffers stays in the tens of MB). */
 export const MAX_CANDIDATES = 1 << 20;
@@ -226,10 +259,11 @@ function objectShape(schema: z.ZodMiniType): Record<string, z.ZodMiniType> | nul
   let s: z.ZodMiniType = schema;
   // Unwrap default/prefault/nullable/optional wrappers to reach the object.
   for (let i = 0; i < 4; i++) {
-    const def = (s as unknown as { def: { innerType?: z.ZodMiniType; shape?: Record<string, z.ZodMiniType> } }).def;
+    const def = (s as unknown as { def: { innerType?: z.ZodMiniType; in?: z.ZodMiniType; shape?: Record<string, z.ZodMiniType> } }).def;
     if (def.shape) return def.shape;
-    if (!def.innerType) return null;
-    s = def.innerType;
+    const inner = def.innerType ?? def.in;
+    if (!inner) return null;
+    s = inner;
   }
   return null;
 }

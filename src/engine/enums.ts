@@ -6,8 +6,12 @@
  * value is the index in the tuple, so a shader never spells an enum as `1u`.
  */
 export const OBJECTIVES = ['rft', 'dpo', 'sft'] as const;
-export const POLICY_KINDS = ['tabular', 'autoregressive'] as const;
-export const POLICY_INITS = ['uniform', 'base'] as const;
+export const POLICY_KINDS = ['tabular', 'autoregressive', 'transformer'] as const;
+/** uniform: all-zero logits (tables). random: GPT-2 initialisation from the seed (transformer). base: a warm start (either). */
+export const POLICY_INITS = ['uniform', 'base', 'random'] as const;
+export const POSITIONS = ['learned', 'rotary'] as const;
+/** Which prompts are held out: a seeded random share, or the longest (length generalisation). */
+export const EVAL_SPLITS = ['random', 'longest'] as const;
 export const BACKENDS = ['cpu', 'webgpu', 'auto'] as const;
 export const OPTIMIZERS = ['adam', 'sgd'] as const;
 export const ADVANTAGES = ['grpo', 'rloo', 'reinforce'] as const;
@@ -20,6 +24,8 @@ export const DPO_PAIRS = ['offline', 'online'] as const;
 
 export type Objective = (typeof OBJECTIVES)[number];
 export type PolicyKind = (typeof POLICY_KINDS)[number];
+export type PolicyInit = (typeof POLICY_INITS)[number];
+export type EvalSplit = (typeof EVAL_SPLITS)[number];
 
 /** The page's three lanes: one per objective, in this order. */
 export const LANE_IDS: readonly Objective[] = OBJECTIVES;

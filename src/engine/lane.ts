@@ -8,7 +8,8 @@ import { type Backend, LOGIT_LIMIT, type PairBatch, type TokenBatch, type Update
 import type { Config } from './config.ts';
 import { meanOf, stdOf } from './objectives/advantages.ts';
 import { Stream, type StreamId } from './prng.ts';
-import { type Task, Vocabulary } from './task.ts';
+import { type Task, trainPromptCount, Vocabulary } from './task.ts';
+import { readouts } from './policies/index.ts';
 import type { Grader, Sample } from '../graders/types.ts';
 
 /** One record per step, with Hugging Face TRL's metric names. */
@@ -56,7 +57,10 @@ interface Encoded {
   count: number;
 }
 
-/** Grader scores at or above this count as a win when DPO online picks best vs worst. */
+/** Held-out samples per evaluation: this many in all (about), at most EVAL_MAX_PER_PROMPT per prompt. */
+export const EVAL_SAMPLES = 256;
+export const EVAL_MAX_PER_PROMPT = 16;
+
 export class Lane {
   /** Steps completed; the next step is `completed + 1`. */
   completed = 0;
@@ -185,15 +189,87 @@ export class Lane {
       }
       metrics[`rewards/${name}`] = meanOf(r.scores, 0, r.scores.length);
     }
+    if (step % cfg.eval_steps === 0) {
+      const evaluation = await this.evaluate(step);
+      if (evaluation) {
+        Object.assign(metrics, evaluation.metrics);
+        notes.push(...evaluation.notes);
+      }
+    }
     this.completed = step;
     return notes.length ? { ok: true, metrics, view, notes } : { ok: true, metrics, view };
+  }
+
+  /** Whether the task holds prompts out (then `evaluate` has something to measure). */
+  get hasHeldOut(): boolean {
+    return trainPromptCount(this.deps.task) < this.deps.task.items.length;
+  }
+
+  /**
+   * The held-out evaluation: sampled answers at the run's temperature on every held-out prompt
+   * (eval_reward, eval_rewards/<name>, eval_copy_rate) and the greedy answer (eval_reward_greedy,
+   * eval_copy_rate_greedy). Reads the policy and draws on its own stream: training does not see it
+   * and goes on exactly as without it. Null when nothing is held out or grading was cancelled.
+   */
+  async evaluate(step: number): Promise<{ metrics: Record<string, number>; notes: string[] } | null> {
+    const { task, backend, grader } = this.deps;
+    const first = trainPromptCount(task);
+    const heldOut = task.items.length - first;
+    if (heldOut <= 0) return null;
+    const cfg = this.config;
+    const perPrompt = Math.max(1, Math.min(EVAL_MAX_PER_PROMPT, Math.ceil(EVAL_SAMPLES / heldOut)));
+    const promptOf = new Int32Array(heldOut * perPrompt);
+    for (let i = 0; i < heldOut; i++) promptOf.fill(first + i, i * perPrompt, (i + 1) * perPrompt);
+    const sampled = await backend.sample(step, Stream.eval, promptOf, cfg.temperature, cfg.seed);
+    const sampledTexts = this.decodeAll(sampled);
+    const policy = readouts(await backend.readPolicy());
+    const greedyPrompts = Array.from({ length: heldOut }, (_, i) => first + i);
+    const greedyTexts = greedyPrompts.map((p) => {
+      const tokens = Int32Array.from(policy.greedyAnswer(p));
+      return this.vocab.decode(tokens, 0, tokens.length);
+    });
+    const sampledItems = Array.from(promptOf, (p) => task.items[p]);
+    const greedyItems = greedyPrompts.map((p) => task.items[p]);
+    const metrics: Record<string, number> = {};
+    const notes: string[] = [];
+    const score = async (g: Grader, name: string, texts: string[], items: typeof sampledItems): Promise<number | null> => {
+      const r = await g.grade(texts.map((output_text) => ({ output_text })), items);
+      if (r.cancelled) return null;
+      if (r.scores.length > 0 && r.errors >= r.scores.length) {
+        notes.push(`${name} failed on every held-out sample (${r.firstError ?? 'no score'}); it is left out of step ${step}`);
+        return null;
+      }
+      return meanOf(r.scores, 0, r.scores.length);
+    };
+    const sampledReward = await score(grader, 'the grader', sampledTexts, sampledItems);
+    const greedyReward = await score(grader, 'the grader', greedyTexts, greedyItems);
+    if (sampledReward === null || greedyReward === null) return notes.length ? { metrics, notes } : null;
+    metrics.eval_reward = sampledReward;
+    metrics.eval_reward_greedy = greedyReward;
+    for (const [name, g] of Object.entries(this.deps.evalGraders ?? {})) {
+      const r = await score(g, `evaluation grader "${name}"`, sampledTexts, sampledItems);
+      if (r !== null) metrics[`eval_rewards/${name}`] = r;
+    }
+    if (task.heldOutWrong) {
+      // The demonstrations' typical wrong answers on prompts SFT never saw: copying the demos' errors, not the rule.
+      const wrong = task.heldOutWrong;
+      const copied = (texts: string[], prompts: ArrayLike<number>) => {
+        let n = 0;
+        for (let i = 0; i < texts.length; i++) if (wrong[prompts[i] - first]?.includes(texts[i])) n++;
+        return texts.length ? n / texts.length : 0;
+      };
+      metrics.eval_copy_rate = copied(sampledTexts, promptOf);
+      metrics.eval_copy_rate_greedy = copied(greedyTexts, greedyPrompts);
+    }
+    return { metrics, notes };
   }
 
   /** What a step samples: rows grouped by prompt, prompts cycling through the task. */
   private drawFor(step: number, cfg: Config): Draw {
     const B = cfg.batch_prompts;
     const G = cfg.num_generations;
-    const P = this.deps.task.items.length;
+    // Held-out prompts (items from trainPromptCount on) are never drawn for training.
+    const P = trainPromptCount(this.deps.task);
     const promptOf = new Int32Array(B * G);
     for (let b = 0; b < B; b++) promptOf.fill(((step - 1) * B + b) % P, b * G, b * G + G);
     const trainsOnSamples = cfg.objective === 'rft' || (cfg.objective === 'dpo' && cfg.dpo.pairs === 'online');

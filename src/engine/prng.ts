@@ -27,6 +27,8 @@ export const Stream = {
   data: 4,
   /** Simulated judge noise and similar grader randomness. */
   grader: 5,
+  /** Samples on held-out prompts (eval_reward): never trained on, never shared with the training draws. */
+  eval: 6,
 } as const;
 export type StreamId = (typeof Stream)[keyof typeof Stream];
 

@@ -7,7 +7,9 @@ import type { Backend } from './backend.ts';
 import type { Config } from './config.ts';
 import { CpuBackend } from './cpu-backend.ts';
 import { Lane } from './lane.ts';
-import { initialLogits, newPolicyState, type PolicyShape, type PolicyState } from './policy.ts';
+import { initialLogits, newPolicyState, type InitOptions, type PolicyShape, type PolicyState } from './policy.ts';
+import { netShape } from '../models/transformer/shape.ts';
+import { holdOut } from '../tasks/split.ts';
 import { MAX_VOCAB, type Task, type TaskOptions } from './task.ts';
 import { builtinTask } from '../tasks/index.ts';
 import { customTask, objectiveProblem, type TaskFileTexts } from '../data/custom-task.ts';
@@ -19,6 +21,9 @@ export function taskOptions(config: Config): TaskOptions {
     numPrompts: config.num_prompts,
     demoErrorRate: config.demo_error_rate,
     preferenceNoise: config.preference_noise,
+    evalPrompts: config.eval_prompts,
+    evalSplit: config.eval_split,
+    scale: config.policy.kind === 'transformer' ? 'neural' : 'table',
   };
 }
 
@@ -35,6 +40,7 @@ export function resolveTask(config: Config, files?: TaskFileTexts): Task {
   } else {
     if (!files) throw new Error('config.task names files: load them first (loadTaskFiles in src/data/node-files.ts) and pass them to resolveTask');
     task = customTask(files, { ...taskOptions(config), grader: config.task.grader ?? null, maxLen: config.task.max_len ?? null, alphabet: config.task.alphabet ?? null });
+    task = holdOut(task, config.eval_prompts ?? 0, config.eval_split);
   }
   const problem = objectiveProblem(config, task);
   if (problem) throw new Error(problem);
@@ -46,12 +52,27 @@ export function policyShape(config: Config, task: Task): PolicyShape {
   if (vocab > MAX_VOCAB) {
     throw new Error(`task "${task.id}" uses ${vocab - 1} distinct answer characters; the playground supports at most ${MAX_VOCAB - 1}`);
   }
-  return { kind: config.policy.kind, prompts: task.items.length, maxLen: config.policy.max_len ?? task.maxLen, vocab };
+  const maxLen = config.policy.max_len ?? task.maxLen;
+  const shape: PolicyShape = { kind: config.policy.kind, prompts: task.items.length, maxLen, vocab };
+  if (config.policy.kind === 'transformer') {
+    const p = config.policy;
+    shape.net = netShape(task, maxLen, { layers: p.layers, dModel: p.d_model, heads: p.heads, dMlp: p.d_mlp, positions: p.positions }).net;
+  }
+  return shape;
+}
+
+export function initOptions(config: Config): InitOptions {
+  return {
+    init: config.policy.init,
+    initScale: config.policy.init_scale,
+    seed: config.seed,
+    base: { accuracy: config.policy.base_accuracy, maxSteps: config.policy.base_max_steps },
+  };
 }
 
 export function initialState(config: Config, task: Task): PolicyState {
   const shape = policyShape(config, task);
-  return newPolicyState(shape, initialLogits(shape, task, { init: config.policy.init, initScale: config.policy.init_scale, seed: config.seed }));
+  return newPolicyState(shape, initialLogits(shape, task, initOptions(config)));
 }
 
 export interface LaneParts {

@@ -46,6 +46,15 @@ export interface Task {
   evalGraders?: Record<string, GraderSpec>;
   /** Warm-start corpus for policy.init "base": plausible answers (right and wrong) per prompt. */
   base?: Demo[];
+  /**
+   * items[0, trainPrompts) are the prompts lanes train on; items[trainPrompts, …) are held out: never
+   * sampled for training, never in demos or pairs, only evaluated (eval_reward). Absent = all train.
+   */
+  trainPrompts?: number;
+  /** Per held-out prompt (index − trainPrompts): the wrong answers noisy demonstrations would give (the copy-rate metric). */
+  heldOutWrong?: string[][];
+  /** Prompts in neither set, with correct answers: the transformer's pretraining corpus for its base model. */
+  pretrainCorpus?: { prompt: string; answer: string }[];
   /** Documented RFT result with the task's defaults (checked by tests). */
   target?: { reward: number; steps: number; config?: Record<string, unknown> };
 }
@@ -56,6 +65,16 @@ export interface TaskOptions {
   numPrompts: number | null;
   demoErrorRate: number;
   preferenceNoise: number;
+  /** Held-out prompts (null = the task's default for its scale). */
+  evalPrompts?: number | null;
+  evalSplit?: 'random' | 'longest';
+  /** "neural": the task's larger pool for the transformer, where held-out prompts mean something. */
+  scale?: 'table' | 'neural';
+}
+
+/** The prompts lanes train on (items before this index). */
+export function trainPromptCount(task: Pick<Task, 'items' | 'trainPrompts'>): number {
+  return task.trainPrompts ?? task.items.length;
 }
 
 export const MAX_VOCAB = 64;

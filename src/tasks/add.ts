@@ -1,11 +1,15 @@
 import { EXACT_MATCH } from '../graders/index.ts';
 import type { TaskItem } from '../engine/task.ts';
-import { distinct, type TaskSource } from './build.ts';
+import { distinct, NEURAL_PROMPTS, type TaskSource } from './build.ts';
 
 const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 
 const pool: TaskItem[] = [];
 for (let a = 0; a <= 9; a++) for (let b = 0; a + b <= 9; b++) pool.push({ prompt: `${a}+${b}=`, reference: String(a + b), a, b });
+
+// The transformer's pool, as the feasibility sketch's: both operands 0–49.
+const NEURAL_POOL: TaskItem[] = [];
+for (let a = 0; a < 50; a++) for (let b = 0; b < 50; b++) NEURAL_POOL.push({ prompt: `${a}+${b}=`, reference: String(a + b), a, b });
 
 export const add: TaskSource = {
   id: 'add',
@@ -34,4 +38,23 @@ export const add: TaskSource = {
   },
   grader: EXACT_MATCH,
   target: { reward: 0.95, steps: 300 },
+  neural: {
+    description:
+      'Two-digit addition: "23+45=" → "68", operands 0–49 (2,500 prompts). The model must learn the rule to be right on ' +
+      'prompts it never trained on. Wrong demonstrations are off by one or by ten.',
+    alphabet: DIGITS,
+    maxLen: 3,
+    pool: NEURAL_POOL,
+    defaultPrompts: NEURAL_PROMPTS.train,
+    defaultEvalPrompts: NEURAL_PROMPTS.heldOut,
+    wrongAnswers(item) {
+      const s = Number(item.reference);
+      return distinct([s + 1, s - 1, s + 10, s - 10].filter((x) => x >= 0 && x <= 99).map(String), [String(s)]);
+    },
+    // Near misses, as a base model's wrong samples are: they share most of the answer with the right one.
+    rejectedAnswers(item) {
+      const s = Number(item.reference);
+      return distinct([s + 1, s - 1, s + 10, s - 10, Number(item.a), Number(item.b)].filter((x) => x >= 0 && x <= 99).map(String), [String(s)]);
+    },
+  },
 };

@@ -6,11 +6,10 @@
  */
 import { drawUnit, permutation, Stream } from '../engine/prng.ts';
 import type { Demo, GraderSpec, Pair, Task, TaskItem, TaskOptions } from '../engine/task.ts';
+import { splitPool } from './split.ts';
 
 export const DEMOS_PER_PROMPT = 4;
 export const PAIRS_PER_PROMPT = 4;
-/** Prompts are picked from the pool with this fixed seed, so changing the run's seed keeps the same prompts. */
-const PROMPT_SEED = 0x5eed;
 
 export interface TaskSource {
   id: string;
@@ -34,13 +33,46 @@ export interface TaskSource {
   grader: GraderSpec;
   evalGraders?: Record<string, GraderSpec>;
   target?: Task['target'];
+  /**
+   * The task at the transformer's scale: a pool large enough that held-out prompts mean something
+   * (≥ 500), with its own answer length and alphabet. Tasks without one use the pool above.
+   */
+  neural?: NeuralScale;
 }
 
-export function buildTask(src: TaskSource, opts: TaskOptions): Task {
-  const n = Math.min(opts.numPrompts ?? src.defaultPrompts, src.pool.length);
-  const order = permutation(src.pool.length, PROMPT_SEED, Stream.data, 0);
-  const items: TaskItem[] = [];
-  for (let i = 0; i < n; i++) items.push(src.pool[order[i]]);
+export interface NeuralScale {
+  description: string;
+  alphabet: string[];
+  maxLen: number;
+  pool: TaskItem[];
+  defaultPrompts: number;
+  defaultEvalPrompts: number;
+  wrongAnswers?: TaskSource['wrongAnswers'];
+  rejectedAnswers?: TaskSource['rejectedAnswers'];
+}
+
+/** The neural scale's usual sizes: train 512 prompts, hold out 256, pretrain the base on the rest. */
+export const NEURAL_PROMPTS = { train: 512, heldOut: 256 };
+
+/** The source at a scale: the neural variant replaces the pool, alphabet, length and default counts. */
+export function atScale(src: TaskSource, scale: TaskOptions['scale']): TaskSource & { defaultEvalPrompts: number } {
+  if (scale !== 'neural') return { ...src, defaultEvalPrompts: 0 };
+  const n = src.neural;
+  if (!n) return { ...src, defaultPrompts: Math.ceil(src.pool.length * 0.7), defaultEvalPrompts: Math.floor(src.pool.length * 0.3) };
+  return { ...src, ...n };
+}
+
+export function buildTask(source: TaskSource, opts: TaskOptions): Task {
+  const src = atScale(source, opts.scale);
+  const split = splitPool(
+    src.pool.map((i) => i.prompt),
+    opts.numPrompts ?? src.defaultPrompts,
+    opts.evalPrompts ?? src.defaultEvalPrompts,
+    opts.evalSplit ?? 'random',
+  );
+  // Demonstrations, pairs and the base corpus are built from the train prompts only.
+  const items: TaskItem[] = split.train.map((i) => src.pool[i]);
+  const heldOut = split.heldOut.map((i) => src.pool[i]);
 
   // Wrong answers that would not fit max_len (EOS included) cannot be demonstrated or preferred against.
   const wrongOf = (item: TaskItem, list = src.wrongAnswers(item)) => {
@@ -81,13 +113,23 @@ export function buildTask(src: TaskSource, opts: TaskOptions): Task {
     for (const w of wrongOf(item)) base.push({ prompt: p, answer: w });
   });
 
+  const fits = (item: TaskItem) => Array.from(String(item.reference)).length + 1 <= src.maxLen;
   return {
     id: src.id,
     title: src.title,
     description: src.description,
     alphabet: src.alphabet,
     maxLen: src.maxLen,
-    items,
+    items: [...items, ...heldOut],
+    ...(heldOut.length
+      ? {
+          trainPrompts: items.length,
+          heldOutWrong: heldOut.map((item) => wrongOf(item)),
+        }
+      : {}),
+    ...(opts.scale === 'neural'
+      ? { pretrainCorpus: split.rest.map((i) => src.pool[i]).filter(fits).map((item) => ({ prompt: item.prompt, answer: correct(item, 0) })) }
+      : {}),
     // Shuffled once so that cycling through them in batches mixes prompts.
     demos: shuffled(demos, opts.seed, 4),
     pairs: shuffled(pairs, opts.seed, 5),

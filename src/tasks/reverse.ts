@@ -1,7 +1,8 @@
 import { EXACT_MATCH } from '../graders/index.ts';
-import { allStrings, distinct, type TaskSource } from './build.ts';
+import { allStrings, distinct, NEURAL_PROMPTS, type TaskSource } from './build.ts';
 
 const LETTERS = ['a', 'b', 'c'];
+const NEURAL_LETTERS = ['a', 'b', 'c', 'd'];
 
 export const reverse: TaskSource = {
   id: 'reverse',
@@ -24,4 +25,12 @@ export const reverse: TaskSource = {
   },
   grader: EXACT_MATCH,
   target: { reward: 0.9, steps: 300 },
+  neural: {
+    description: 'Write the letters of the prompt backwards: "abcd" → "dcba". Strings of 3–5 letters from {a, b, c, d} (1,344 prompts).',
+    alphabet: NEURAL_LETTERS,
+    maxLen: 6,
+    pool: [3, 4, 5].flatMap((n) => allStrings(NEURAL_LETTERS, n)).map((s) => ({ prompt: s, reference: [...s].reverse().join('') })),
+    defaultPrompts: NEURAL_PROMPTS.train,
+    defaultEvalPrompts: NEURAL_PROMPTS.heldOut,
+  },
 };

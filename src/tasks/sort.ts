@@ -1,8 +1,9 @@
 import { EXACT_MATCH } from '../graders/index.ts';
 import type { TaskItem } from '../engine/task.ts';
-import { allStrings, distinct, type TaskSource } from './build.ts';
+import { allStrings, distinct, NEURAL_PROMPTS, type TaskSource } from './build.ts';
 
 const DIGITS = ['1', '2', '3'];
+const NEURAL_DIGITS = ['1', '2', '3', '4'];
 
 const sortedOf = (s: string) => [...s].sort().join('');
 
@@ -32,4 +33,12 @@ export const sort: TaskSource = {
   },
   grader: EXACT_MATCH,
   target: { reward: 0.95, steps: 300, config: { policy: { init: 'base' } } },
+  neural: {
+    description: 'Write the digits of the prompt in ascending order: "3142" → "1234". 3–5 digits from {1, 2, 3, 4}, never already sorted (1,233 prompts).',
+    alphabet: NEURAL_DIGITS,
+    maxLen: 6,
+    pool: [3, 4, 5].flatMap((n) => allStrings(NEURAL_DIGITS, n)).filter((s) => sortedOf(s) !== s).map((s) => ({ prompt: s, reference: sortedOf(s) })),
+    defaultPrompts: NEURAL_PROMPTS.train,
+    defaultEvalPrompts: NEURAL_PROMPTS.heldOut,
+  },
 };

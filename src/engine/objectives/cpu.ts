@@ -27,6 +27,7 @@ export function measureVisits(ctx: CpuObjectiveContext, samples: TokenBatch, T: 
   const { model, maxLen: L } = ctx;
   const vis = new Int32Array(L);
   let kl = 0, ent = 0, count = 0;
+  model.prepareBatch?.(samples, T);
   for (let n = 0; n < samples.count; n++) {
     const len = samples.lengths[n];
     model.visits(samples.promptOf[n], samples.tokens, n * L, len, T, vis);
@@ -56,6 +57,7 @@ export function rftUpdate(ctx: CpuObjectiveContext, samples: TokenBatch, rewards
   let tokenCount = 0;
   let klSum = 0;
   let entSum = 0;
+  model.prepareBatch?.(samples, T);
   for (let n = 0; n < N; n++) {
     const len = samples.lengths[n];
     model.visits(samples.promptOf[n], samples.tokens, n * L, len, T, vis);
@@ -75,7 +77,10 @@ export function rftUpdate(ctx: CpuObjectiveContext, samples: TokenBatch, rewards
   let gradNorm = 0;
   let finite = true;
   for (let it = 0; it < rft.num_iterations; it++) {
-    if (it > 0) model.invalidate();
+    if (it > 0) {
+      model.invalidate();
+      model.prepareBatch?.(samples, T);
+    }
     let loss = 0;
     let clipped = 0;
     for (let n = 0; n < N; n++) {
@@ -153,6 +158,8 @@ export function dpoUpdate(ctx: CpuObjectiveContext, samples: TokenBatch, pairs: 
   };
   let loss = 0;
   let rc = 0, rr = 0, acc = 0, lc = 0, lr = 0;
+  model.prepareBatch?.({ count: K, promptOf: pairs.promptOf, tokens: pairs.chosen, lengths: pairs.chosenLen }, 1);
+  model.prepareBatch?.({ count: K, promptOf: pairs.promptOf, tokens: pairs.rejected, lengths: pairs.rejectedLen }, 1);
   for (let k = 0; k < K; k++) {
     const p = pairs.promptOf[k];
     const lenC = pairs.chosenLen[k];
@@ -205,6 +212,7 @@ export function sftUpdate(ctx: CpuObjectiveContext, samples: TokenBatch, demos: 
   let nll = 0;
   let correct = 0;
   const u = tokenCount ? -1 / tokenCount : 0;
+  model.prepareBatch?.(demos, 1);
   for (let n = 0; n < demos.count; n++) {
     const len = demos.lengths[n];
     model.visits(demos.promptOf[n], demos.tokens, n * L, len, 1, vis);

@@ -6,11 +6,13 @@
  */
 import type { PolicyKind } from '../enums.ts';
 import { tableEntry } from './table.ts';
+import { transformerEntry } from './transformer.ts';
 import type { PolicyKindEntry, PolicyParameters, PolicyReadouts, PolicyShape } from './types.ts';
 
 export const POLICY_MODELS: Record<PolicyKind, PolicyKindEntry> = {
   tabular: tableEntry,
   autoregressive: tableEntry,
+  transformer: transformerEntry,
 };
 
 export function policyModel(kind: PolicyKind): PolicyKindEntry {
@@ -32,4 +34,4 @@ export function paramCount(shape: PolicyShape): number {
   return POLICY_MODELS[shape.kind].paramCount(shape);
 }
 
-export type { CpuPolicyModel, InitOptions, PolicyKindEntry, PolicyParameters, PolicyReadouts, PolicyShape } from './types.ts';
+export type { CpuPolicyModel, InitOptions, NetShape, PolicyKindEntry, PolicyParameters, PolicyReadouts, PolicyShape, VisitBatch } from './types.ts';

@@ -10,22 +10,50 @@
  * at that position was emitted. `visits()` is the forward pass over one
  * answer; the handles it returns name the visits for the per-visit calls.
  */
-import type { PolicyKind } from '../enums.ts';
+import type { PolicyInit, PolicyKind } from '../enums.ts';
 import type { TokenBatch } from '../backend.ts';
 import type { StreamId } from '../prng.ts';
 import type { Task } from '../task.ts';
 
 export interface InitOptions {
-  init: 'uniform' | 'base';
+  init: PolicyInit;
   initScale: number;
   seed: number;
+  /** Transformer base: stop pretraining at this greedy accuracy on its check prompts, or after maxSteps. */
+  base?: { accuracy: number; maxSteps: number };
 }
 
 export interface PolicyShape {
   kind: PolicyKind;
   prompts: number;
   maxLen: number;
+  /** Answer tokens (EOS + the task's alphabet): what the policy writes. */
   vocab: number;
+  /** The network of a neural kind (the tables have none). */
+  net?: NetShape;
+}
+
+/** A transformer's sizes and what it reads: the config's policy.* fields resolved against the task. */
+export interface NetShape {
+  layers: number;
+  dModel: number;
+  heads: number;
+  dMlp: number;
+  positions: 'learned' | 'rotary';
+  /** Tokens the model reads: the answer tokens, the separator, prompt-only characters. */
+  vocabIn: number;
+  /** Positions: longest prompt + separator + max_len − 1. */
+  context: number;
+  /** Every prompt's tokens, the separator last (index = prompt). */
+  prompts: number[][];
+}
+
+/** Rows a model will be asked to visit together (TokenBatch's fields; row n at n · maxLen). */
+export interface VisitBatch {
+  count: number;
+  promptOf: Int32Array;
+  tokens: Int32Array;
+  lengths: Int32Array;
 }
 
 /** The parameters of a policy and of its frozen reference (π_ref), flat. */
@@ -46,6 +74,11 @@ export interface CpuPolicyModel {
   invalidate(): void;
   /** Draws one answer per entry of `promptOf` at temperature T (counter-based draws). */
   sample(step: number, stream: StreamId, promptOf: Int32Array, T: number, seed: number): TokenBatch;
+  /**
+   * Optional: the rows of `batch` are visited next, at T. A model that needs a forward pass per
+   * answer (the transformer) runs one batched pass here; the tables need nothing.
+   */
+  prepareBatch?(batch: VisitBatch, T: number): void;
   /** Forward over one answer: the handles of its `len` visits into `out`, with the policy's statistics at T made current. */
   visits(prompt: number, tokens: Int32Array, offset: number, len: number, T: number, out: Int32Array): void;
   /** log π(token | visit) at T. */

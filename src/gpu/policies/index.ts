@@ -6,11 +6,13 @@
  */
 import type { PolicyKind } from '../../engine/enums.ts';
 import { tableGpu } from './table.ts';
+import { transformerGpu } from './transformer.ts';
 import type { GpuPolicyKind } from './types.ts';
 
 export const GPU_POLICY_MODELS: Record<PolicyKind, GpuPolicyKind> = {
   tabular: tableGpu,
   autoregressive: tableGpu,
+  transformer: transformerGpu,
 };
 
 export function gpuPolicyModel(kind: PolicyKind): GpuPolicyKind {

@@ -11,8 +11,10 @@
  * and its token ids mean what they mean to the objectives and graders.
  */
 
-export type Positions = 'learned' | 'rotary';
-export const POSITIONS: readonly Positions[] = ['learned', 'rotary'];
+import { POSITIONS } from '../../engine/enums.ts';
+
+export { POSITIONS };
+export type Positions = (typeof POSITIONS)[number];
 
 export interface TransformerConfig {
   /** Tokens the model reads (embedding rows). */
@@ -83,7 +85,7 @@ export function transformerConfig(input: TransformerConfigInput): TransformerCon
     );
   }
   const headSize = dModel / heads;
-  if (!POSITIONS.includes(positions)) throw new TransformerConfigError(`policy.positions = ${JSON.stringify(positions)}: must be "learned" or "rotary"`);
+  if (!(POSITIONS as readonly string[]).includes(positions)) throw new TransformerConfigError(`policy.positions = ${JSON.stringify(positions)}: must be "learned" or "rotary"`);
   if (positions === 'rotary' && headSize % 2 !== 0) {
     throw new TransformerConfigError(
       `policy.positions = "rotary" needs an even head size, but policy.d_model / policy.heads = ${dModel} / ${heads} = ${headSize} (rotary embeddings rotate channel pairs)`,

@@ -78,7 +78,12 @@ export interface Gradients {
 }
 
 export function createGradients(model: Transformer): Gradients {
-  const flat = new Float64Array(model.layout.count);
+  return gradientViews(model, new Float64Array(model.layout.count));
+}
+
+/** Named views over a flat gradient buffer (the policy's own, laid out as the parameters). */
+export function gradientViews(model: Transformer, flat: Float64Array): Gradients {
+  if (flat.length !== model.layout.count) throw new Error(`a gradient of ${flat.length} entries for ${model.layout.count} parameters`);
   const g = paramViews(flat, model.layout);
   return { flat, g, layers: Array.from({ length: model.cfg.layers }, (_, l) => layerViews(g, model.layout, l)) };
 }
