@@ -61,7 +61,14 @@ export interface WindowedMetric extends MetricRef {
  * What a run demonstrates, as an assertion over its metric records. Every claim
  * carries the sentence it checks, so a failure reads as the lesson's own words.
  */
-export type Claim = { statement: string } & (
+export type Claim = {
+  statement: string;
+  /**
+   * The narrative step (0-based index into `steps`) whose text makes the claim: a small live chart of the
+   * claim's metric is drawn inline there (src/lessons/figures.ts). Every claim of the course has one.
+   */
+  step?: number;
+} & (
   | { kind: 'approx'; of: WindowedMetric; value: number; tolerance: number }
   | { kind: 'at-least'; of: WindowedMetric; value: number }
   | { kind: 'at-most'; of: WindowedMetric; value: number }

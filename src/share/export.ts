@@ -10,6 +10,17 @@ import { LANE_IDS, type LaneId } from './run-state.ts';
 
 export type LaneMetrics = Partial<Record<LaneId, readonly StepMetrics[]>>;
 
+/** An earlier run kept on the charts (a ghost): what it is called, the config that made it and its records. */
+export interface GhostMetrics {
+  label: string;
+  config: Config;
+  lanes: LaneMetrics;
+}
+
+/** The `run` cell of the current run's rows when ghosts are exported beside it. */
+export const CURRENT_RUN = 'current run';
+export const ghostRunName = (label: string) => `ghost: ${label}`;
+
 /** Columns every export starts with; the metrics follow in first-seen order (rft, then dpo, then sft). */
 const LEADING_COLUMNS = ['lane', 'step'];
 
@@ -46,13 +57,21 @@ export function toCsv(header: readonly string[], rows: readonly (readonly (strin
   return [header, ...rows].map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
 }
 
-/** One row per lane × step; a metric a lane does not log is an empty cell. */
-export function metricsToCsv(lanes: LaneMetrics): string {
-  const columns = metricColumns(lanes);
+/**
+ * One row per lane × step; a metric a lane does not log is an empty cell. With ghosts, a first column
+ * `run` says which run a row belongs to ("current run", "ghost: KL β 0.5"), the current run first.
+ */
+export function metricsToCsv(lanes: LaneMetrics, ghosts: readonly GhostMetrics[] = []): string {
+  const runs = [{ name: CURRENT_RUN, lanes }, ...ghosts.map((g) => ({ name: ghostRunName(g.label), lanes: g.lanes }))];
+  const metrics = new Set<string>();
+  for (const run of runs) for (const c of metricColumns(run.lanes)) metrics.add(c);
+  const columns = ghosts.length ? ['run', ...metrics] : [...metrics];
   const rows: (string | number | undefined)[][] = [];
-  for (const id of LANE_IDS) {
-    for (const record of lanes[id] ?? []) {
-      rows.push(columns.map((c) => (c === 'lane' ? id : (record as Record<string, number>)[c])));
+  for (const run of ghosts.length ? runs : runs.slice(0, 1)) {
+    for (const id of LANE_IDS) {
+      for (const record of run.lanes[id] ?? []) {
+        rows.push(columns.map((c) => (c === 'run' ? run.name : c === 'lane' ? id : (record as Record<string, number>)[c])));
+      }
     }
   }
   return toCsv(columns, rows);
@@ -61,16 +80,20 @@ export function metricsToCsv(lanes: LaneMetrics): string {
 export const METRICS_FORMAT = 'rft-playground-metrics';
 
 /**
- * Metrics as JSON: `{format, version, config?, lanes: {rft: [...], ...}}`.
+ * Metrics as JSON: `{format, version, config?, lanes: {rft: [...], ...}, ghosts?: [{label, config, lanes}]}`.
  * JSON has no NaN or infinity; they are written as the strings "NaN",
  * "Infinity", "-Infinity" (not null, which would hide a divergence).
  */
-export function metricsToJson(lanes: LaneMetrics, config?: Config): string {
+export function metricsToJson(lanes: LaneMetrics, config?: Config, ghosts: readonly GhostMetrics[] = []): string {
   const out: Record<string, unknown> = { format: METRICS_FORMAT, version: 1 };
   if (config) out.config = config;
-  const byLane: Record<string, unknown> = {};
-  for (const id of LANE_IDS) if (lanes[id]) byLane[id] = lanes[id];
-  out.lanes = byLane;
+  const byLane = (l: LaneMetrics) => {
+    const o: Record<string, unknown> = {};
+    for (const id of LANE_IDS) if (l[id]) o[id] = l[id];
+    return o;
+  };
+  out.lanes = byLane(lanes);
+  if (ghosts.length) out.ghosts = ghosts.map((g) => ({ label: g.label, config: g.config, lanes: byLane(g.lanes) }));
   return JSON.stringify(out, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? numberCell(v) : v), 2) + '\n';
 }
 

@@ -13,9 +13,9 @@
 // lz-string is CommonJS: Node's ESM loader sees only its default export.
 import LZString from 'lz-string';
 import { defaultConfig, parseConfig, type Config } from '../engine/config.ts';
-import { defaultLanes, defaultTeacher, type ShareState } from './run-state.ts';
+import { defaultLanes, defaultTeacher, MAX_LINK_GHOSTS, type GhostLink, type ShareState } from './run-state.ts';
 import { cloneJson, describeType, FORBIDDEN_KEYS, hostileStringReason, inspectJson, isPlainObject } from './safe-json.ts';
-import { validateConfigFields, validateLanes, validateTeacher, type PendingCode, type ValidateOptions } from './validate-run.ts';
+import { validateConfigFields, validateGhosts, validateLanes, validateTeacher, type PendingCode, type ValidateOptions } from './validate-run.ts';
 
 export const HASH_VERSION = 1;
 const PREFIX = `v${HASH_VERSION}=`;
@@ -23,7 +23,7 @@ const PREFIX = `v${HASH_VERSION}=`;
 export const MAX_HASH_CHARS = 16_000;
 export const MAX_JSON_CHARS = 200_000;
 
-const TOP_FIELDS = ['config', 'lanes', 'teacher'] as const;
+const TOP_FIELDS = ['config', 'lanes', 'teacher', 'ghosts'] as const;
 
 export type HashOptions = Pick<ValidateOptions, 'taskIds' | 'hideIds' | 'lessonIds'>;
 
@@ -60,20 +60,47 @@ export function defaultShareState(): ShareState {
   return { config: defaultConfig(), lanes: defaultLanes(), teacher: defaultTeacher() };
 }
 
+/** A config's fields that differ from the defaults. Grader specs and the eval_graders record travel whole: a partial grader would be a different grader. */
+function configDiff(config: Config): Record<string, unknown> {
+  return differences(config as unknown as Record<string, unknown>, defaultConfig() as unknown as Record<string, unknown>, ['grader', 'eval_graders', 'task']);
+}
+
+/**
+ * Why a ghost cannot travel in a link, or null: imported data stays on its device, and code graders run
+ * from a link only for the main run, after consent.
+ */
+export function ghostLinkProblem(ghost: GhostLink): string | null {
+  if (typeof ghost.config.task !== 'string') return `the ghost “${ghost.label}” trained on imported data, which a link does not carry; it is left out of the link`;
+  const graders = [ghost.config.grader, ...Object.values(ghost.config.eval_graders)];
+  if (graders.some((g) => g && inspectJson(g, 'grader').code.length > 0)) return `the ghost “${ghost.label}” has a code grader, which a link does not re-run; it is left out of the link`;
+  return null;
+}
+
+/** The ghosts a link made from this state carries (at most MAX_LINK_GHOSTS, those that can travel). */
+function linkGhosts(state: ShareState): GhostLink[] {
+  return (state.ghosts ?? []).filter((g) => ghostLinkProblem(g) === null).slice(0, MAX_LINK_GHOSTS);
+}
+
 /** The part of a state a link carries: only what differs from the defaults. */
 export function shareDiff(state: ShareState): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  // Grader specs and the eval_graders record travel whole: a partial grader would be a different grader.
-  const config = differences(state.config as unknown as Record<string, unknown>, defaultConfig() as unknown as Record<string, unknown>, [
-    'grader',
-    'eval_graders',
-    'task',
-  ]);
+  const config = configDiff(state.config);
   const lanes = differences(state.lanes, defaultLanes(), []);
   const teacher = differences(state.teacher as unknown as Record<string, unknown>, defaultTeacher() as unknown as Record<string, unknown>, ['hide']);
   if (Object.keys(config).length) out.config = config;
   if (Object.keys(lanes).length) out.lanes = lanes;
   if (Object.keys(teacher).length) out.teacher = teacher;
+  const ghosts = linkGhosts(state);
+  if (ghosts.length) {
+    out.ghosts = ghosts.map((g) => {
+      const entry: Record<string, unknown> = { label: g.label };
+      const c = configDiff(g.config);
+      const l = differences(g.lanes, defaultLanes(), []);
+      if (Object.keys(c).length) entry.config = c;
+      if (Object.keys(l).length) entry.lanes = l;
+      return entry;
+    });
+  }
   return out;
 }
 
@@ -101,6 +128,16 @@ export function linkLimitations(state: ShareState): string[] {
   const graders: [string, unknown][] = [['grader', state.config.grader], ...Object.entries(state.config.eval_graders).map(([k, v]): [string, unknown] => [`eval_graders.${k}`, v])];
   for (const [field, spec] of graders) {
     if (spec && inspectJson(spec, field).code.length > 0) notes.push(`The ${field} grader is code: whoever opens the link is shown it and asked before it runs.`);
+  }
+  for (const g of state.ghosts ?? []) {
+    const problem = ghostLinkProblem(g);
+    if (problem) notes.push(problem.charAt(0).toUpperCase() + problem.slice(1) + '.');
+  }
+  const carried = linkGhosts(state);
+  if ((state.ghosts ?? []).filter((g) => ghostLinkProblem(g) === null).length > MAX_LINK_GHOSTS) notes.push(`A link names at most ${MAX_LINK_GHOSTS} ghosts; the first ${MAX_LINK_GHOSTS} are in it.`);
+  if (carried.length) {
+    const steps = carried.reduce((n, g) => n + g.config.steps, 0);
+    notes.push(`The link carries the ${carried.length === 1 ? 'ghost’s settings' : `${carried.length} ghosts’ settings`}, not their curves: the page that opens it trains ${carried.length === 1 ? 'it' : 'them'} again (${steps} steps in all) to draw ${carried.length === 1 ? 'it' : 'them'}.`);
   }
   const length = encodeShareHash(state).length;
   if (length > MAX_HASH_CHARS) notes.push(`The link is ${length} characters long, more than the ${MAX_HASH_CHARS} a link can be; it will open with the defaults. Export the config instead.`);
@@ -162,10 +199,12 @@ export function decodeShareObject(raw: unknown, options: HashOptions = {}): Deco
   const config = validateConfigFields(raw.config, { ...options, fromLink: true });
   const lanes = validateLanes(raw.lanes);
   const teacher = validateTeacher(raw.teacher, options);
+  const ghosts = validateGhosts(raw.ghosts, options);
   return {
     isShareLink: true,
-    state: { config: config.config, lanes: lanes.lanes, teacher: teacher.teacher },
-    problems: [...problems, ...config.problems, ...lanes.problems, ...teacher.problems],
+    // `ghosts` only when the link names some, so a link without them reads back exactly as it was made.
+    state: { config: config.config, lanes: lanes.lanes, teacher: teacher.teacher, ...(ghosts.ghosts.length ? { ghosts: ghosts.ghosts } : {}) },
+    problems: [...problems, ...config.problems, ...lanes.problems, ...teacher.problems, ...ghosts.problems],
     needsConsent: config.pending.length > 0,
     pendingCode: config.pending,
   };

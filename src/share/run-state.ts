@@ -30,11 +30,27 @@ export interface TeacherOptions {
   lesson: string | null;
 }
 
+/**
+ * An earlier run a link names (a ghost on the sender's charts): its label and the run that made it. The
+ * link carries the settings, not the curves; the page that opens it trains the run again to draw it.
+ */
+export interface GhostLink {
+  label: string;
+  config: Config;
+  lanes: LaneSwitches;
+}
+
+/** Ghosts a link may name (as many as the page keeps). */
+export const MAX_LINK_GHOSTS = 5;
+export const MAX_GHOST_LABEL_CHARS = 80;
+
 /** Everything a share link round-trips. `RunDefinition` of the worker protocol is `{config, lanes}` of this. */
 export interface ShareState {
   config: Config;
   lanes: LaneSwitches;
   teacher: TeacherOptions;
+  /** Earlier runs to rebuild as ghosts; absent or empty for none. */
+  ghosts?: GhostLink[];
 }
 
 /** Ids of hideable controls, lessons: short, lower-case, no markup possible. */

@@ -15,7 +15,10 @@ import {
   HIDE_ID_PATTERN,
   LANE_IDS,
   LESSON_ID_PATTERN,
+  MAX_GHOST_LABEL_CHARS,
   MAX_HIDDEN,
+  MAX_LINK_GHOSTS,
+  type GhostLink,
   type LaneSwitches,
   type TeacherOptions,
 } from './run-state.ts';
@@ -280,4 +283,52 @@ function checkId(value: unknown, where: string, pattern: RegExp, known: readonly
   }
   if (known && !known.includes(value)) return `${where} = ${showValue(value)}: unknown ${what} (known: ${known.join(', ')})`;
   return null;
+}
+
+const GHOST_FIELDS = ['label', 'config', 'lanes'] as const;
+
+/**
+ * A link's ghosts, each checked on its own. A ghost is a claim about an experiment ("this is the run with
+ * β 0.5"), so one whose label, config or lanes has any problem is left out whole, with the reasons, rather
+ * than re-run with a default in place of the bad field; the other ghosts and the rest of the link still load.
+ * A ghost whose grader is code is left out too: code from a link runs only after consent, for the main run.
+ */
+export function validateGhosts(raw: unknown, opts: Omit<ValidateOptions, 'fromLink'>, root = 'ghosts'): { ghosts: GhostLink[]; problems: string[] } {
+  const ghosts: GhostLink[] = [];
+  const problems: string[] = [];
+  if (raw === undefined) return { ghosts, problems };
+  if (!Array.isArray(raw)) return { ghosts, problems: [`${root} = ${showValue(raw)}: must be an array of earlier runs ({label, config, lanes}), not ${describeType(raw)}; no ghosts are rebuilt`] };
+  if (raw.length > MAX_LINK_GHOSTS) problems.push(`${root}: ${raw.length} ghosts is more than the ${MAX_LINK_GHOSTS} the page keeps; the first ${MAX_LINK_GHOSTS} are rebuilt`);
+  raw.slice(0, MAX_LINK_GHOSTS).forEach((entry, i) => {
+    const where = `${root}.${i}`;
+    if (!isPlainObject(entry)) {
+      problems.push(`${where} = ${showValue(entry)}: must be an object with ${GHOST_FIELDS.join(', ')}, not ${describeType(entry)}; this ghost is left out`);
+      return;
+    }
+    const own: string[] = [];
+    for (const key of Object.keys(entry)) {
+      if (FORBIDDEN_KEYS.has(key)) own.push(`${where}.${key}: the key "${key}" is not allowed`);
+      else if (!(GHOST_FIELDS as readonly string[]).includes(key)) own.push(`${where}.${safeKey(key)}: unknown field (allowed: ${GHOST_FIELDS.join(', ')})`);
+    }
+    const label = entry.label;
+    let name = `ghost ${i + 1}`;
+    if (typeof label !== 'string' || label.trim() === '') own.push(`${where}.label = ${showValue(label)}: must be a non-empty string (what the ghost is called on the charts)`);
+    else if (label.length > MAX_GHOST_LABEL_CHARS) own.push(`${where}.label: ${label.length} characters is more than the ${MAX_GHOST_LABEL_CHARS} a ghost's name can be`);
+    else {
+      const reason = hostileStringReason(label);
+      if (reason) own.push(`${where}.label: the name ${reason}`);
+      else name = `“${label}”`;
+    }
+    const config = validateConfigFields(entry.config ?? {}, { ...opts, fromLink: true });
+    own.push(...config.problems.map((p) => `${where}.${p}`));
+    if (config.pending.length) own.push(`${where}.config.${config.pending[0].field}: a ghost's grader may not be code (a link runs code only for its main run, after asking)`);
+    const lanes = validateLanes(entry.lanes, `${where}.lanes`);
+    own.push(...lanes.problems);
+    if (own.length) {
+      problems.push(`${where} (${name}) is left out: ${own.join('; ')}`);
+      return;
+    }
+    ghosts.push({ label: (label as string).trim(), config: config.config, lanes: lanes.lanes });
+  });
+  return { ghosts, problems };
 }

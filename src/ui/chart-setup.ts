@@ -140,6 +140,31 @@ export const isRawTrace = (dataset: object): boolean => (dataset as { rawTrace?:
 /** `#rrggbb` at `alpha` opacity, as #rrggbbaa. */
 const faint = (color: string, alpha = 0.35) => color + Math.round(alpha * 255).toString(16).padStart(2, '0');
 
+/** A ghost line (an earlier run): its key tells LineChart which ghost and line it draws. */
+export const ghostKey = (dataset: object): string | undefined => (dataset as { ghostKey?: string }).ghostKey;
+
+/** How faint a ghost is: visible beside the live line, never mistaken for it. */
+export const GHOST_ALPHA = 0.55;
+
+/** A dataset for one ghost line: the lane's colour, faint and thinner, with the ghost's own dash. */
+export function ghostDataset(key: string, label: string, metric: string, color: string, dash: number[]) {
+  return {
+    label,
+    data: [] as Point[],
+    ghostKey: key,
+    metric,
+    borderColor: faint(color, GHOST_ALPHA),
+    backgroundColor: faint(color, GHOST_ALPHA),
+    borderDash: dash,
+    borderWidth: 1.5,
+    pointRadius: 0,
+    tension: 0,
+    // Behind the live lines and their raw traces.
+    order: 2,
+    spanGaps: true,
+  };
+}
+
 /**
  * A line chart for `spec`: one dataset per line (the smoothed curve when smoothing is on), then the
  * same lines again as faint raw traces behind them, empty unless smoothing is on (LineChart fills them).
@@ -211,9 +236,10 @@ export function createLineChart(canvas: HTMLCanvasElement, spec: ChartSpec, xTit
         // Raw traces stay out of it (their line is the one named); marks near the pointer are listed under it.
         tooltip: {
           enabled: true,
-          filter: (item) => item.datasetIndex < spec.lines.length,
+          filter: (item) => !isRawTrace(item.dataset),
           callbacks: {
-            label: (item) => `${item.dataset.label} (${spec.lines[item.datasetIndex]?.metric}${smoothedNote(item.chart)}): ${formatTick(item.parsed.y ?? NaN)}`,
+            label: (item) =>
+              `${item.dataset.label} (${spec.lines[item.datasetIndex]?.metric ?? (item.dataset as { metric?: string }).metric}${smoothedNote(item.chart)}): ${formatTick(item.parsed.y ?? NaN)}`,
             footer: (items) => (items[0] ? marksNear(items[0].chart, items[0].parsed.x ?? NaN).map((m) => `▏ ${m.label}`) : []),
           },
         },

@@ -4,6 +4,7 @@
  * the dash pattern tells lanes apart even in greyscale.
  */
 import type { LaneId } from '../worker/protocol.ts';
+import { type Ghost, ghostDash, ghostLineLabel } from './ghosts.ts';
 
 export const LANE_STYLE: Record<LaneId, { name: string; color: string; dash: number[]; dashLabel: string }> = {
   rft: { name: 'RFT', color: '#E69F00', dash: [], dashLabel: 'solid line' },
@@ -89,6 +90,43 @@ export function sharedCharts(enabled: readonly LaneId[], evalGraders: readonly s
     });
   }
   return charts;
+}
+
+/** One ghost's line on a chart: the live line it shadows, in the lane's colour with the ghost's dash. */
+export interface GhostLineSpec {
+  /** Stable per ghost and line, so a chart keeps a dataset while the ghost stays. */
+  key: string;
+  ghost: Ghost;
+  lane: LaneId;
+  metric: string;
+  label: string;
+  color: string;
+  dash: number[];
+}
+
+/**
+ * The ghost lines a chart draws: for each visible ghost, each of the chart's lines whose lane the ghost
+ * trained, named "RFT reward — ghost: KL β 0.5". A line the ghost never logged (an evaluation grader it
+ * did not have) draws nothing and is left out.
+ */
+export function ghostLines(spec: ChartSpec, ghosts: readonly Ghost[]): GhostLineSpec[] {
+  const out: GhostLineSpec[] = [];
+  for (const ghost of ghosts) {
+    for (const line of spec.lines) {
+      const first = ghost.records[line.lane]?.[0];
+      if (!first || typeof first[line.metric] !== 'number') continue;
+      out.push({
+        key: `${ghost.id}|${line.lane}|${line.metric}`,
+        ghost,
+        lane: line.lane,
+        metric: line.metric,
+        label: ghostLineLabel(line.label, line.metric, LANE_STYLE[line.lane].name, ghost.label),
+        color: line.color,
+        dash: ghostDash(ghost.slot),
+      });
+    }
+  }
+  return out;
 }
 
 /** The loss chart inside a lane card. */

@@ -4,7 +4,10 @@
  * copies; nothing written to it reaches the page.
  */
 import type { LaneId, LaneRecord, Progress, RunDefinition } from '../worker/protocol.ts';
-import { sharedCharts, lossChart } from './chart-specs.ts';
+import { Chart } from 'chart.js';
+import { ghostLines, sharedCharts, lossChart } from './chart-specs.ts';
+import { isRawTrace } from './chart-setup.ts';
+import { ghostSteps } from './ghosts.ts';
 import type { Playground } from './playground.svelte.ts';
 
 export interface DebugHook {
@@ -15,7 +18,11 @@ export interface DebugHook {
    * raw points and, with smoothing on, the smoothed ones drawn over them. The reward chart has the
    * evaluation graders' lines too.
    */
-  chartData(id: string): { label: string; metric: string; points: { x: number; y: number }[]; smoothed: { x: number; y: number }[] | null }[] | null;
+  chartData(id: string): { label: string; metric: string; points: { x: number; y: number }[]; smoothed: { x: number; y: number }[] | null; ghost?: string }[] | null;
+  /** What the chart on the page (figure[data-chart-id]) draws now: each line's legend name and point count, ghosts marked; raw traces left out. */
+  drawnLines(id: string): { label: string; points: number; ghost: boolean; dash: number[] }[] | null;
+  /** The earlier runs kept on the charts. */
+  ghosts(): { id: number; label: string; hidden: boolean; pinned: boolean; steps: number; lanes: LaneId[]; config: RunDefinition['config'] }[];
   /** The knob changes and lesson events marked on the charts. */
   events(): { step: number; label: string; kind: string }[];
   progress(): Progress;
@@ -37,13 +44,39 @@ export function installDebugHook(pg: Playground): void {
     chartData(id) {
       const spec = [...sharedCharts(pg.enabledLanes(), pg.evalGraderNames()), ...(['rft', 'dpo', 'sft'] as const).map(lossChart)].find((c) => c.id === id);
       if (!spec) return null;
-      return spec.lines.map((l) => ({
+      const live = spec.lines.map((l) => ({
         label: l.label,
         metric: l.metric,
         points: pg.history.points(l.lane, l.metric, pg.budget).map((p) => ({ ...p })),
         smoothed: pg.smoothing > 0 ? pg.history.smoothed(l.lane, l.metric, pg.budget, pg.smoothing).map((p) => ({ ...p })) : null,
       }));
+      const ghosts = ghostLines(spec, pg.history.visibleGhosts()).map((l) => ({
+        label: l.label,
+        metric: l.metric,
+        points: pg.history.ghostPoints(l.ghost, l.lane, l.metric, pg.budget).map((p) => ({ ...p })),
+        smoothed: pg.smoothing > 0 ? pg.history.ghostPoints(l.ghost, l.lane, l.metric, pg.budget, pg.smoothing).map((p) => ({ ...p })) : null,
+        ghost: l.ghost.label,
+      }));
+      return [...live, ...ghosts];
     },
+    drawnLines(id) {
+      const canvas = document.querySelector<HTMLCanvasElement>(`figure[data-chart-id="${CSS.escape(id)}"] canvas`);
+      const chart = canvas ? Chart.getChart(canvas) : undefined;
+      if (!chart) return null;
+      return chart.data.datasets
+        .filter((d) => !isRawTrace(d))
+        .map((d) => ({ label: String(d.label ?? ''), points: d.data.length, ghost: 'ghostKey' in d, dash: [...((d as { borderDash?: number[] }).borderDash ?? [])] }));
+    },
+    ghosts: () =>
+      pg.ghosts.map((g) => ({
+        id: g.id,
+        label: g.label,
+        hidden: g.hidden,
+        pinned: g.pinned,
+        steps: ghostSteps(g),
+        lanes: (['rft', 'dpo', 'sft'] as const).filter((l) => g.records[l]?.length),
+        config: structuredClone(g.definition.config),
+      })),
     events: () => pg.events.map((e) => ({ step: e.step, label: e.label, kind: e.kind })),
     progress: () => ({ ...pg.progress }),
     definition: () => structuredClone(pg.definition),

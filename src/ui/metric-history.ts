@@ -5,6 +5,7 @@
  * costs the new points, not the whole history.
  */
 import type { LaneId, LaneRecord } from '../worker/protocol.ts';
+import type { Ghost } from './ghosts.ts';
 
 /** What the x axis counts (the comparison budget). */
 export type Budget = 'steps' | 'samples' | 'labelled';
@@ -40,6 +41,41 @@ class Ema {
   }
 }
 
+/** Ghost series by their records array (shared by every copy of a ghost), then "metric|budget[|weight]". */
+const ghostCache = new WeakMap<readonly LaneRecord[], Map<string, Point[]>>();
+
+/** Points of one metric over records: non-finite and missing values skipped, as for the live lanes. */
+export function pointsOf(records: readonly LaneRecord[], metric: string, budget: Budget): Point[] {
+  const xField = BUDGET_FIELD[budget];
+  const out: Point[] = [];
+  for (const r of records) {
+    const y = r[metric];
+    if (typeof y === 'number' && Number.isFinite(y)) out.push({ x: r[xField], y });
+  }
+  return out;
+}
+
+/**
+ * Points of finished records (a ghost's, a lesson run's kept after it was replaced), computed once per
+ * records array, metric and budget, since such records never grow; smoothed when `weight` > 0.
+ */
+export function recordPoints(records: readonly LaneRecord[], metric: string, budget: Budget, weight = 0): Point[] {
+  let byKey = ghostCache.get(records);
+  if (!byKey) ghostCache.set(records, (byKey = new Map()));
+  const key = `${metric}|${budget}`;
+  let raw = byKey.get(key);
+  if (!raw) byKey.set(key, (raw = pointsOf(records, metric, budget)));
+  if (weight <= 0) return raw;
+  const smoothKey = `${key}|${weight}`;
+  let smooth = byKey.get(smoothKey);
+  if (!smooth) {
+    // One smoothed weight per series at a time (a slider drag would otherwise keep one per position).
+    for (const k of byKey.keys()) if (k.startsWith(`${key}|`)) byKey.delete(k);
+    byKey.set(smoothKey, (smooth = emaSmooth(raw, weight)));
+  }
+  return smooth;
+}
+
 export class MetricHistory {
   private readonly records: Record<LaneId, LaneRecord[]> = { rft: [], dpo: [], sft: [] };
   /** Cached series by "lane|metric|budget", with how many records each has consumed. */
@@ -47,6 +83,16 @@ export class MetricHistory {
   /** Smoothed series for one weight at a time (a slider drag would otherwise keep one per position). */
   private smoothedSeries = new Map<string, { points: Point[]; consumed: number; ema: Ema }>();
   private smoothWeight = 0;
+  /**
+   * Earlier runs drawn faintly on every chart (the page's list, set by the Playground). Kept here so every
+   * chart that draws this history, the lane cards' too, draws them without being told.
+   */
+  ghosts: readonly Ghost[] = [];
+
+  /** The ghosts the charts draw now (hidden ones stay listed but are not drawn). */
+  visibleGhosts(): Ghost[] {
+    return this.ghosts.filter((g) => !g.hidden);
+  }
 
   append(batch: Partial<Record<LaneId, LaneRecord[]>>): void {
     for (const lane of Object.keys(batch) as LaneId[]) {
@@ -113,6 +159,12 @@ export class MetricHistory {
       if (list[i].step < step) return undefined;
     }
     return undefined;
+  }
+
+  /** A ghost's points for one lane and metric (computed once: a ghost never grows), smoothed when `weight` > 0. */
+  ghostPoints(ghost: Ghost, lane: LaneId, metric: string, budget: Budget, weight = 0): Point[] {
+    const records = ghost.records[lane];
+    return records ? recordPoints(records, metric, budget, weight) : [];
   }
 
   /** Plain copy of all records (for tests and export). */

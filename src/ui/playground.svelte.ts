@@ -25,6 +25,13 @@ import {
 import type { GraderSpec } from '../engine/task.ts';
 import { knobLabel, setPath } from './knobs.ts';
 import { type Budget, MetricHistory } from './metric-history.ts';
+import { addGhost, clearGhosts, diffLabel, type Ghost, ghostLabel, hasRecords, MAX_GHOST_LABEL, recordsOf, removeGhost, updateGhost } from './ghosts.ts';
+
+/** What names a run for its ghost: a lesson preset's label, and which preset it was. */
+export interface RunMeta {
+  name: string;
+  origin?: Ghost['origin'];
+}
 
 /** Steps per second offered by the speed control; null = as fast as possible. */
 export const SPEEDS: readonly (number | null)[] = [1, 3, 10, 30, 100, null];
@@ -121,6 +128,15 @@ export class Playground {
   /** Bumped after each batch; charts redraw when it changes. */
   version = $state(0);
   readonly history = new MetricHistory();
+  /** Earlier runs kept faintly on the charts (src/ui/ghosts.ts), oldest first. */
+  ghosts = $state.raw<Ghost[]>([]);
+  /** Why the last run was not kept as a ghost, or what a ghost rebuild is doing; null when there is nothing to say. */
+  ghostNote = $state<string | null>(null);
+  /** The name of the run on the charts (a preset's), given to its ghost when it is replaced. */
+  private runMeta: RunMeta | null = null;
+  private nextRunMeta: RunMeta | null = null;
+  private ghostSeq = 0;
+  private runOrdinal = 1;
   private readonly client: TrainingClient;
   /** Serialises edits so a slow update never overtakes a later one. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -190,6 +206,7 @@ export class Playground {
       this.run = r.run;
       if (fresh) {
         this.definition = r.run.definition;
+        if (before) this.keepAsGhost(before.definition, r.run.definition);
         this.history.clear();
         this.events = [];
         this.snapshots = {};
@@ -200,6 +217,69 @@ export class Playground {
         else void this.selectPrompt(teachingPrompt(r.run));
       }
     }
+  }
+
+  /** The run being replaced becomes a ghost (when it trained at all), labelled by what differs from `next`. */
+  private keepAsGhost(previous: RunDefinition, next: RunDefinition): void {
+    const meta = this.nextRunMeta ?? (diffLabel(previous, next) === null ? this.runMeta : null);
+    const records = recordsOf(this.history.toJSON());
+    if (hasRecords(records)) {
+      const label = ghostLabel(previous, next, this.runMeta?.name ?? null, this.runOrdinal);
+      this.pushGhost({ id: ++this.ghostSeq, label, definition: structuredClone(previous), records, hidden: false, pinned: false, origin: this.runMeta?.origin });
+      this.runOrdinal++;
+    }
+    this.runMeta = meta;
+    this.nextRunMeta = null;
+  }
+
+  private pushGhost(ghost: Omit<Ghost, 'slot'>): void {
+    const r = addGhost(this.ghosts, ghost);
+    this.ghostNote = r.refused;
+    this.setGhosts(r.ghosts);
+  }
+
+  private setGhosts(list: Ghost[]): void {
+    this.ghosts = list;
+    this.history.ghosts = list;
+    this.version++;
+  }
+
+  setGhostHidden(id: number, hidden: boolean): void {
+    this.setGhosts(updateGhost(this.ghosts, id, { hidden }));
+  }
+
+  setGhostPinned(id: number, pinned: boolean): void {
+    this.setGhosts(updateGhost(this.ghosts, id, { pinned }));
+  }
+
+  removeGhost(id: number): void {
+    this.setGhosts(removeGhost(this.ghosts, id));
+  }
+
+  clearGhosts(keepPinned = false): void {
+    this.ghostNote = null;
+    this.setGhosts(clearGhosts(this.ghosts, keepPinned));
+  }
+
+  /**
+   * Trains each definition headless in the worker, at full speed, and adds it as a ghost with its label
+   * (a share link's ghosts, a lesson's other presets). One that cannot run is reported and skipped; the
+   * others and the current run are untouched. Returns one line per problem.
+   */
+  async rebuildGhosts(entries: readonly { label: string; definition: RunDefinition; origin?: Ghost['origin'] }[]): Promise<string[]> {
+    const problems: string[] = [];
+    for (const [i, e] of entries.entries()) {
+      const label = e.label.slice(0, MAX_GHOST_LABEL);
+      this.ghostNote = `Rebuilding ghost ${i + 1} of ${entries.length}: “${label}”…`;
+      const r = await this.client.rerun(e.definition);
+      if (!r.ok) {
+        problems.push(`ghost “${label}”: ${r.error}`);
+        continue;
+      }
+      this.pushGhost({ id: ++this.ghostSeq, label, definition: r.definition, records: r.records, hidden: false, pinned: false, origin: e.origin });
+    }
+    if (this.ghostNote?.startsWith('Rebuilding')) this.ghostNote = null;
+    return problems;
   }
 
   private enqueue<T>(job: () => Promise<T>): Promise<T> {
@@ -298,10 +378,12 @@ export class Playground {
    * worker validates it and fills the defaults, and the controls show the
    * result only once it is back, so they never see a half config.
    */
-  loadRun(def: { config: object; lanes: RunDefinition['lanes'] }): Promise<void> {
+  loadRun(def: { config: object; lanes: RunDefinition['lanes'] }, meta?: RunMeta): Promise<void> {
     return this.enqueue(async () => {
       this.banner = null;
+      this.nextRunMeta = meta ?? null;
       const r = await this.client.reset(def as RunDefinition);
+      if (!r.ok) this.nextRunMeta = null;
       this.accept(r, true);
       if (!r.ok) this.banner = { kind: 'error', text: `Could not load the run: ${r.errors.join('; ')}` };
       this.progress = await this.client.progress();
@@ -312,11 +394,11 @@ export class Playground {
    * A preset borrows the playground (a lesson, the guided run): the user's own run is kept aside the
    * first time, so leaving can give it back. Later presets of the same visit keep the first own run.
    */
-  async borrow(by: string, def: { config: object; lanes: RunDefinition['lanes'] }): Promise<void> {
+  async borrow(by: string, def: { config: object; lanes: RunDefinition['lanes'] }, meta?: RunMeta): Promise<void> {
     const own = this.ownSetup ?? (this.definition ? { definition: this.definition, by } : null);
     // Where the maths runs is this machine's choice, not part of the experiment: a preset without one keeps the user's.
     const backend = this.definition?.config.backend;
-    await this.loadRun(backend && !('backend' in def.config) ? { ...def, config: { backend, ...def.config } } : def);
+    await this.loadRun(backend && !('backend' in def.config) ? { ...def, config: { backend, ...def.config } } : def, meta);
     if (own) this.ownSetup = { ...own, by };
   }
 

@@ -163,6 +163,11 @@ export type ImportResult =
   | { ok: true; run: null; definition: RunDefinition; needsReset: string[] }
   | { ok: false; errors: string[] };
 
+/** A run trained headless to its last step (a ghost rebuilt from a share link or a lesson): its records per lane that trained. */
+export type RerunResult =
+  | { ok: true; definition: RunDefinition; records: Partial<Record<LaneId, LaneRecord[]>> }
+  | { ok: false; error: string };
+
 /** One example of a step in the gradient anatomy view (lesson 2). */
 export interface AnatomyRow {
   prompt: string;

@@ -20,6 +20,7 @@ import {
   type LaneRecord,
   type LaneSnapshot,
   type Progress,
+  type RerunResult,
   type RunDefinition,
   type RunInfo,
   type StartInfo,
@@ -297,6 +298,39 @@ export class TrainingSession {
     const anatomy = await this.trainer.explainLastStep(before);
     await this.flush(true);
     return anatomy;
+  }
+
+  /**
+   * Trains `def` to its last step on a trainer of its own (the same engine the lanes use), as fast as the
+   * machine allows, and returns its records: a ghost rebuilt from a share link or a lesson's other presets.
+   * The run on the page is untouched; messages (Pause, progress) still get a turn every few milliseconds.
+   */
+  async rerun(def: RunDefinition): Promise<RerunResult> {
+    const next = this.validate(def);
+    if (!next.ok) return { ok: false, error: next.errors.join('; ') };
+    const trainer = new Trainer({ ...this.deps, loadTask: (config) => this.loadTask(config) });
+    try {
+      const built = await trainer.build(next.def);
+      const records: Partial<Record<LaneId, LaneRecord[]>> = {};
+      let lastYield = this.now();
+      while (trainer.anyEnabled && !trainer.finished) {
+        const r = await trainer.stepAll();
+        for (const id of LANE_IDS) {
+          const rec = r.records[id];
+          if (rec) (records[id] ??= []).push(rec);
+        }
+        if (r.failure) return { ok: false, error: `it stopped at step ${r.failure.step} (${r.failure.lane.toUpperCase()}): ${r.failure.message}` };
+        if (this.now() - lastYield > YIELD_EVERY_MS) {
+          await yieldToMessages();
+          lastYield = this.now();
+        }
+      }
+      return { ok: true, definition: built.definition, records };
+    } catch (e) {
+      return { ok: false, error: (e as Error).message };
+    } finally {
+      trainer.dispose();
+    }
   }
 
   /** Whether a grader spec would work, with line/column for source errors; the running grader is untouched. */

@@ -256,7 +256,7 @@ describe('damaged and hostile links: defaults plus a message, never a throw', ()
   it('unknown fields at every level are named', () => {
     const d = decodeShareHash(hashOf({ extra: 1, config: { foo: 1, rft: { bar: 2, beta: 0.1 }, sft: { x: 1 } }, lanes: { ppo: true }, teacher: { theme: 'dark', paused: true } }));
     expect(d.problems).toEqual([
-      'extra: unknown part of the link (allowed: config, lanes, teacher)',
+      'extra: unknown part of the link (allowed: config, lanes, teacher, ghosts)',
       expect.stringMatching(/^config\.foo: unknown field \(allowed: task, objective, /),
       expect.stringMatching(/^config\.rft\.bar: unknown field \(allowed: advantage, /),
       'config.sft.x: unknown field',

@@ -67,18 +67,21 @@ export const beyondSft: Lesson = {
   ],
   claims: [
     {
+      step: 4,
       statement: 'SFT imitates its demonstrations: it predicts their characters almost perfectly.',
       kind: 'at-least',
       of: { run: 'side-by-side', lane: 'sft', metric: 'mean_token_accuracy', window: 20 },
       value: 0.99,
     },
     {
+      step: 4,
       statement: 'RFT, trained only on grader scores, ends up right almost every time.',
       kind: 'at-least',
       of: { run: 'side-by-side', lane: 'rft', metric: 'reward', window: 20 },
       value: 0.95,
     },
     {
+      step: 4,
       statement: 'Imitation gets a head start: early on, SFT is right more often than RFT.',
       kind: 'greater',
       of: { run: 'side-by-side', lane: 'sft', metric: 'reward', window: 20, at: 'start' },

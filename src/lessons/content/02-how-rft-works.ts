@@ -66,18 +66,21 @@ export const howRftWorks: Lesson = {
   ],
   claims: [
     {
+      step: 4,
       statement: 'At the start most groups give no signal: every answer in them scored the same.',
       kind: 'at-least',
       of: { run: 'slow-motion', lane: 'rft', metric: 'frac_reward_zero_std', window: 20, at: 'start' },
       value: 0.6,
     },
     {
+      step: 4,
       statement: 'At the start, the model is almost never right.',
       kind: 'at-most',
       of: { run: 'slow-motion', lane: 'rft', metric: 'reward', window: 20, at: 'start' },
       value: 0.1,
     },
     {
+      step: 4,
       statement: 'Reinforcing the few right answers compounds: by the end the model is right almost every time.',
       kind: 'at-least',
       of: { run: 'slow-motion', lane: 'rft', metric: 'reward', window: 20 },

@@ -85,6 +85,7 @@ export const programmableGraders: Lesson = {
   ],
   claims: [
     {
+      step: 1,
       statement: 'Partial credit gives a signal where exact match gives none: far fewer groups have all-equal scores at the start.',
       kind: 'greater',
       of: { run: 'exact', lane: 'rft', metric: 'frac_reward_zero_std', window: 20, at: 'start' },
@@ -92,6 +93,7 @@ export const programmableGraders: Lesson = {
       margin: 0.3,
     },
     {
+      step: 3,
       statement: 'The smoother rubric reaches 50 % exactly-right answers sooner than exact match alone.',
       kind: 'reaches-sooner',
       first: { run: 'rubric', lane: 'rft', metric: 'rewards/exact_match' },
@@ -100,18 +102,21 @@ export const programmableGraders: Lesson = {
       window: 10,
     },
     {
+      step: 4,
       statement: 'Shaping can trap: after 1,000 steps the rubric run still misses at least one prompt every time (exact_match ≤ 0.9), its entropy collapsed.',
       kind: 'at-most',
       of: { run: 'rubric-long', lane: 'rft', metric: 'rewards/exact_match', window: 20 },
       value: 0.9,
     },
     {
+      step: 4,
       statement: 'The rubric run is frozen: its entropy at the end is below 0.05 nats.',
       kind: 'at-most',
       of: { run: 'rubric-long', lane: 'rft', metric: 'entropy', window: 20 },
       value: 0.05,
     },
     {
+      step: 4,
       statement: 'Exact match alone, slower to start, gets every prompt right by step 1,000.',
       kind: 'at-least',
       of: { run: 'exact-long', lane: 'rft', metric: 'rewards/exact_match', window: 20 },

@@ -59,18 +59,21 @@ export const rewardHacking: Lesson = {
   ],
   claims: [
     {
+      step: 2,
       statement: 'On the lenient grader the training reward climbs to the top.',
       kind: 'at-least',
       of: { run: 'lenient', lane: 'rft', metric: 'reward', window: 20 },
       value: 0.95,
     },
     {
+      step: 2,
       statement: 'Meanwhile the true metric, exact match, stays near zero.',
       kind: 'at-most',
       of: { run: 'lenient', lane: 'rft', metric: 'rewards/exact_match', window: 20 },
       value: 0.05,
     },
     {
+      step: 3,
       statement: 'With the grader fixed, the true metric climbs too.',
       kind: 'at-least',
       of: { run: 'fixed', lane: 'rft', metric: 'rewards/exact_match', window: 20 },

@@ -58,6 +58,7 @@ export const dpo: Lesson = {
   ],
   claims: [
     {
+      step: 2,
       statement: 'A larger β keeps the model closer to its reference: lower KL.',
       kind: 'greater',
       of: { run: 'aggressive', lane: 'dpo', metric: 'kl', window: 20 },
@@ -65,6 +66,7 @@ export const dpo: Lesson = {
       margin: 0.2,
     },
     {
+      step: 2,
       statement: 'A smaller β moves further, and on clean pairs that means a higher reward.',
       kind: 'greater',
       of: { run: 'aggressive', lane: 'dpo', metric: 'reward', window: 20 },
@@ -72,6 +74,7 @@ export const dpo: Lesson = {
       margin: 0.2,
     },
     {
+      step: 3,
       statement: 'Flipping 20 % of the preferences costs far more than 20 % of the reward.',
       kind: 'greater',
       of: { run: 'clean', lane: 'dpo', metric: 'reward', window: 20 },
@@ -79,6 +82,7 @@ export const dpo: Lesson = {
       margin: 0.3,
     },
     {
+      step: 3,
       statement: 'DPO believes its data: it agrees with more of its training pairs than the 80 % that are right, so it has learned flipped ones too.',
       kind: 'at-least',
       of: { run: 'noisy', lane: 'dpo', metric: 'rewards/accuracies', window: 20 },

@@ -57,6 +57,7 @@ export const noisyDemonstrations: Lesson = {
   ],
   claims: [
     {
+      step: 2,
       statement: 'SFT copies the error rate: its reward settles near 1 − 0.3 = 0.7.',
       kind: 'approx',
       of: { run: 'thirty-percent-wrong', lane: 'sft', metric: 'reward', window: 50 },
@@ -64,6 +65,7 @@ export const noisyDemonstrations: Lesson = {
       tolerance: 0.08,
     },
     {
+      step: 3,
       statement: 'RFT with a correct grader ignores the flawed demonstrations and is right at least 95 % of the time.',
       kind: 'at-least',
       of: { run: 'thirty-percent-wrong', lane: 'rft', metric: 'reward', window: 20 },

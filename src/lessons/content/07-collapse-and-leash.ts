@@ -70,6 +70,7 @@ export const collapseAndLeash: Lesson = {
   ],
   claims: [
     {
+      step: 1,
       statement: 'Without a leash entropy collapses: it ends far below where it started.',
       kind: 'greater',
       of: { run: 'no-leash', lane: 'rft', metric: 'entropy', window: 20, at: 'start' },
@@ -77,12 +78,14 @@ export const collapseAndLeash: Lesson = {
       margin: 0.6,
     },
     {
+      step: 1,
       statement: 'The collapsed model is still always right: the reward cannot see the lost diversity.',
       kind: 'at-least',
       of: { run: 'no-leash', lane: 'rft', metric: 'reward', window: 20 },
       value: 0.95,
     },
     {
+      step: 2,
       statement: 'The KL leash keeps entropy higher.',
       kind: 'greater',
       of: { run: 'kl-leash', lane: 'rft', metric: 'entropy', window: 20 },
@@ -90,6 +93,7 @@ export const collapseAndLeash: Lesson = {
       margin: 0.1,
     },
     {
+      step: 2,
       statement: 'The KL leash keeps the model closer to its reference.',
       kind: 'greater',
       of: { run: 'no-leash', lane: 'rft', metric: 'kl', window: 20 },
@@ -97,6 +101,7 @@ export const collapseAndLeash: Lesson = {
       margin: 0.1,
     },
     {
+      step: 3,
       statement: 'An entropy bonus also keeps entropy higher.',
       kind: 'greater',
       of: { run: 'entropy-bonus', lane: 'rft', metric: 'entropy', window: 20 },
@@ -104,6 +109,7 @@ export const collapseAndLeash: Lesson = {
       margin: 0.05,
     },
     {
+      step: 4,
       statement: 'With one pass per batch, clip-higher never acts: the clip never binds.',
       kind: 'at-most',
       of: { run: 'clip-higher', lane: 'rft', metric: 'clip_ratio', window: 300 },

@@ -52,18 +52,21 @@ export const whenToUseEach: Lesson = {
   ],
   claims: [
     {
+      step: 1,
       statement: 'From ideal outputs, SFT learns the format.',
       kind: 'at-least',
       of: { run: 'format-from-examples', lane: 'sft', metric: 'reward', window: 20 },
       value: 0.95,
     },
     {
+      step: 2,
       statement: 'With a grader and no written answers, RFT learns the verifiable task.',
       kind: 'at-least',
       of: { run: 'verifiable-with-grader', lane: 'rft', metric: 'reward', window: 20 },
       value: 0.95,
     },
     {
+      step: 3,
       statement: 'From preference pairs alone, DPO learns to prefer the right answers.',
       kind: 'at-least',
       of: { run: 'preferences', lane: 'dpo', metric: 'reward', window: 20 },

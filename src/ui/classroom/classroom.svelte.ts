@@ -7,7 +7,7 @@
  * through text, never HTML.
  */
 import { OPEN_LESSON_EVENT } from '../lessons/lesson-link.ts';
-import { configToJson, downloadName, metricsToCsv, metricsToJson, MIME_TYPES, type DownloadKind } from '../../share/export.ts';
+import { configToJson, downloadName, metricsToCsv, metricsToJson, MIME_TYPES, type DownloadKind, type GhostMetrics } from '../../share/export.ts';
 import { defaultTeacher, LANE_IDS, type ShareState, type TeacherOptions } from '../../share/run-state.ts';
 import type { SavedWork } from '../../share/saved-work.ts';
 import { openBrowserStorage, WorkStore } from '../../share/storage.ts';
@@ -62,6 +62,8 @@ export class Classroom {
   generation = $state(0);
   /** Why the last save failed (storage full or off); null when saved. */
   saveProblem = $state<string | null>(null);
+  /** Share links name the ghosts on the charts (their settings; the page that opens the link re-runs them). */
+  linkGhosts = $state(true);
   /** The "Restore defaults" dialog is open (RestoreDefaults.svelte). */
   restoreOpen = $state(false);
 
@@ -82,7 +84,9 @@ export class Classroom {
     let initial: RunDefinition | undefined;
     let imported: ImportedFile[] = [];
     let autoplay = false;
+    let ghosts: NonNullable<ShareState['ghosts']> = [];
     if (link.isShareLink) {
+      ghosts = link.state.ghosts ?? [];
       this.applyTeacher(link.state.teacher);
       initial = { config: link.state.config, lanes: link.state.lanes };
       if (link.problems.length) this.notice = { kind: 'error', title: 'Some parts of this link were not used (the defaults apply there):', lines: link.problems };
@@ -109,6 +113,14 @@ export class Classroom {
     if (needsFiles && initial) await this.restoreImported(initial, imported);
     else if (imported.length) this.pg.importedFiles = imported;
     if (refused.length) this.notice = { kind: 'error', title: 'The saved or linked run could not be built; the defaults are open:', lines: refused };
+    // The link's ghosts are its settings, not its curves: train each again (headless, full speed) to draw it.
+    if (ghosts.length) {
+      const failed = await this.pg.rebuildGhosts(ghosts.map((g) => ({ label: g.label, definition: { config: g.config, lanes: g.lanes } })));
+      if (failed.length) {
+        const lines = [...(this.notice?.kind === 'error' ? this.notice.lines : []), ...failed];
+        this.notice = { kind: 'error', title: 'Some parts of this link were not used (the defaults apply there):', lines };
+      }
+    }
     this.generation++;
     this.ready = true;
     this.save();
@@ -220,7 +232,9 @@ export class Classroom {
   async makeShareLink(): Promise<void> {
     const def = this.pg.definition;
     if (!def) return;
-    const link = await this.client.shareLink(this.win.location.href, { config: def.config, lanes: def.lanes, teacher: $state.snapshot(this.linkTeacher) });
+    // The ghosts on the charts travel as their settings (hidden ones stay out, as they are out of the charts).
+    const ghosts = this.linkGhosts ? this.pg.ghosts.filter((g) => !g.hidden).map((g) => ({ label: g.label, config: g.definition.config, lanes: g.definition.lanes })) : [];
+    const link = await this.client.shareLink(this.win.location.href, { config: def.config, lanes: def.lanes, teacher: $state.snapshot(this.linkTeacher), ...(ghosts.length ? { ghosts } : {}) });
     this.share = { ...link, copied: null };
     let copied = false;
     try {
@@ -247,12 +261,17 @@ export class Classroom {
     return downloadName(kind, { task: this.pg.definition?.config.task ?? 'untitled', date: new Date(), detail });
   }
 
+  /** The ghosts on the page (hidden ones too: they are still the student's runs), for the exports. */
+  private ghostMetrics(): GhostMetrics[] {
+    return this.pg.ghosts.map((g) => ({ label: g.label, config: g.definition.config, lanes: g.records }));
+  }
+
   exportMetricsCsv(): void {
-    downloadText(metricsToCsv(this.metrics()), this.fileName('metrics-csv'), MIME_TYPES['metrics-csv']);
+    downloadText(metricsToCsv(this.metrics(), this.ghostMetrics()), this.fileName('metrics-csv'), MIME_TYPES['metrics-csv']);
   }
 
   exportMetricsJson(): void {
-    downloadText(metricsToJson(this.metrics(), this.pg.definition?.config), this.fileName('metrics-json'), MIME_TYPES['metrics-json']);
+    downloadText(metricsToJson(this.metrics(), this.pg.definition?.config, this.ghostMetrics()), this.fileName('metrics-json'), MIME_TYPES['metrics-json']);
   }
 
   exportConfig(): void {

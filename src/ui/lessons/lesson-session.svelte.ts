@@ -8,7 +8,7 @@
 import type { RunRecords } from '../../lessons/claims.ts';
 import { laneSwitches, lessonById, type Lesson, type PresetRun } from '../../lessons/index.ts';
 import { createProgressStore, quizPassed, type LessonProgress, type PersistenceStatus, type ProgressStore } from '../../lessons/progress.ts';
-import { LANE_IDS } from '../../worker/protocol.ts';
+import { LANE_IDS, type LaneId, type LaneRecord, type RunDefinition } from '../../worker/protocol.ts';
 import type { Playground } from '../playground.svelte.ts';
 import type { LessonLink } from './lesson-link.ts';
 import { liveVerdicts, type LiveVerdict } from './live-claims.ts';
@@ -30,6 +30,8 @@ export class LessonSession {
   problems = $state.raw<string[]>([]);
   /** A preset is being built (a GPU run takes a moment): the view says so and holds its load buttons. */
   loading = $state(false);
+  /** The lesson's other runs are being trained as ghosts ("Show every run on the charts"). */
+  comparing = $state(false);
   /** Step counts each run was loaded with (claims are about complete runs), by lesson then run id. */
   private requiredSteps: Record<string, Record<string, number>> = {};
   /** Records of runs replaced on the playground, by lesson then run id. */
@@ -111,7 +113,8 @@ export class LessonSession {
     const config = this.fixedSeed === null ? run.config : { ...run.config, seed: this.fixedSeed };
     this.loading = true;
     try {
-      await this.pg.borrow('the lesson', { config, lanes: laneSwitches(run) });
+      // Named for its ghost: when the next preset replaces it, it stays on the charts as “<the preset's label>”.
+      await this.pg.borrow('the lesson', { config, lanes: laneSwitches(run) }, { name: run.label, origin: { lesson: lesson.id, run: run.id } });
     } finally {
       this.loading = false;
     }
@@ -132,6 +135,60 @@ export class LessonSession {
     const lanes: Partial<Record<string, typeof history.rft>> = {};
     for (const id of LANE_IDS) if (history[id].length > 0) lanes[id] = history[id];
     (this.finished[current.lesson] ??= {})[current.run] = lanes;
+  }
+
+  /**
+   * Trains the open lesson's other runs headless (full speed, in the worker) and puts them on the charts as
+   * ghosts named by their presets, so the comparison the lesson makes is in one chart. Runs already on the
+   * playground or already a ghost are not run again. Their records count for the claims, like runs played here.
+   */
+  async showAllRuns(): Promise<string[]> {
+    const lesson = this.lesson;
+    if (!lesson || this.comparing) return [];
+    const have = (runId: string) => (this.loaded?.lesson === lesson.id && this.loaded.run === runId) || this.ghostOf(lesson.id, runId) !== undefined;
+    const backend = this.pg.definition?.config.backend;
+    const entries = lesson.runs
+      .filter((r) => !have(r.id))
+      .map((r) => {
+        const config = { ...(backend ? { backend } : {}), ...r.config, ...(this.fixedSeed === null ? {} : { seed: this.fixedSeed }) };
+        return { label: r.label, definition: { config, lanes: laneSwitches(r) } as unknown as RunDefinition, origin: { lesson: lesson.id, run: r.id } };
+      });
+    this.comparing = true;
+    try {
+      const problems = await this.pg.rebuildGhosts(entries);
+      for (const r of lesson.runs) {
+        const ghost = this.ghostOf(lesson.id, r.id);
+        if (!ghost || (this.loaded?.lesson === lesson.id && this.loaded.run === r.id)) continue;
+        (this.requiredSteps[lesson.id] ??= {})[r.id] = ghost.definition.config.steps;
+        (this.finished[lesson.id] ??= {})[r.id] = ghost.records;
+      }
+      this.problems = problems;
+      return problems;
+    } finally {
+      this.comparing = false;
+    }
+  }
+
+  private ghostOf(lessonId: string, runId: string) {
+    return this.pg.ghosts?.find((g) => g.origin?.lesson === lessonId && g.origin.run === runId);
+  }
+
+  /**
+   * One lane of one of the open lesson's runs, for its inline figures: live while it is on the playground,
+   * else its ghost (while the student keeps it), else the records kept when it was replaced; null if never run.
+   */
+  laneRecords(runId: string, lane: LaneId): readonly LaneRecord[] | null {
+    const lesson = this.lesson;
+    if (!lesson) return null;
+    if (this.loaded?.lesson === lesson.id && this.loaded.run === runId) return this.pg.history.of(lane);
+    const ghost = this.ghostOf(lesson.id, runId);
+    if (ghost?.records[lane]) return ghost.records[lane];
+    return (this.finished[lesson.id]?.[runId]?.[lane] as readonly LaneRecord[] | undefined) ?? null;
+  }
+
+  /** Whether `runId` is the run on the playground now (its figure lines grow as it trains). */
+  isLive(runId: string): boolean {
+    return this.loaded?.lesson === this.lesson?.id && this.loaded?.run === runId;
   }
 
   /** Records of the open lesson's runs: those finished earlier and the one on the playground now. */

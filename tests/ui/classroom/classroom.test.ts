@@ -59,6 +59,7 @@ function fakePlayground() {
     importedFiles: [] as ImportedFile[],
     importErrors: [] as string[],
     history: { toJSON: () => ({ rft: [], dpo: [], sft: [] }) },
+    ghosts: [] as { label: string; hidden: boolean; definition: RunDefinition }[],
     started: [] as (RunDefinition | undefined)[],
     /** Every call in order, to check that nothing trains before the link is in place. */
     calls: [] as string[],

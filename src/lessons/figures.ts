@@ -1,0 +1,106 @@
+/**
+ * The small live charts inside a lesson's text: each narrative step that makes claims gets one figure per
+ * kind of metric its claims are about (rewards and evaluation graders share one 0–1 axis; entropy, KL and
+ * the rest each get their own), with one line per run, lane and metric the claims compare. Pure data: the
+ * page draws it from its own run and ghosts (src/ui/lessons/LessonFigure.svelte), the tests check that
+ * every claim of the course has its figure.
+ */
+import type { Claim, Lesson, MetricRef } from './types.ts';
+
+export interface FigureLine extends MetricRef {
+  /** Legend name: "No leash · entropy", "Grader: contains the answer · exact match". */
+  label: string;
+  color: string;
+  dash: number[];
+}
+
+export interface LessonFigure {
+  /** Unique in the lesson, e.g. "step-2-reward". */
+  id: string;
+  step: number;
+  /** Indexes into the lesson's claims that this figure illustrates. */
+  claims: number[];
+  title: string;
+  yTitle: string;
+  yMin?: number;
+  yMax?: number;
+  lines: FigureLine[];
+}
+
+/** Okabe–Ito, in an order that keeps neighbours apart; dashes tell lines apart without colour. */
+const COLORS = ['#E69F00', '#0072B2', '#009E73', '#CC79A7', '#D55E00', '#56B4E9'];
+const DASHES: number[][] = [[], [8, 4], [2, 3], [10, 3, 2, 3], [1, 3], [12, 4]];
+
+/** The metrics on one 0–1 "how often right" axis share a figure. */
+const SHARE_METRICS = new Set(['reward', 'mean_token_accuracy', 'frac_reward_zero_std', 'clip_ratio', 'rewards/accuracies']);
+
+function family(metric: string): string {
+  if (metric === 'reward' || (metric.startsWith('rewards/') && metric !== 'rewards/margins' && metric !== 'rewards/chosen' && metric !== 'rewards/rejected')) return 'reward';
+  return metric;
+}
+
+const METRIC_WORDS: Record<string, string> = {
+  reward: 'reward',
+  entropy: 'entropy',
+  kl: 'KL to the start',
+  frac_reward_zero_std: 'groups with no signal',
+  mean_token_accuracy: 'token accuracy',
+  clip_ratio: 'ratios clipped',
+  'rewards/accuracies': 'pairs ranked right',
+};
+
+export function metricWords(metric: string): string {
+  return METRIC_WORDS[metric] ?? (metric.startsWith('rewards/') ? metric.slice('rewards/'.length).replace(/_/g, ' ') : metric.replace(/_/g, ' '));
+}
+
+const FAMILY_TITLES: Record<string, { title: string; yTitle: string; range?: [number, number] }> = {
+  reward: { title: 'Reward and graders', yTitle: 'mean score (0–1)', range: [0, 1] },
+  entropy: { title: 'Entropy', yTitle: 'entropy (nats)' },
+  kl: { title: 'KL to the starting policy', yTitle: 'KL (nats)' },
+};
+
+export function claimRefs(claim: Claim): MetricRef[] {
+  if (claim.kind === 'greater') return [claim.of, claim.than];
+  if (claim.kind === 'reaches-sooner') return [claim.first, claim.second];
+  return [claim.of];
+}
+
+/** Every figure of a lesson, in step order. Claims without a step get none (the integrity test forbids that). */
+export function lessonFigures(lesson: Lesson): LessonFigure[] {
+  const byKey = new Map<string, LessonFigure>();
+  lesson.claims.forEach((claim, index) => {
+    if (claim.step === undefined) return;
+    for (const ref of claimRefs(claim)) {
+      const fam = family(ref.metric);
+      const id = `step-${claim.step}-${fam.replace(/[^a-z0-9]+/gi, '-')}`;
+      let figure = byKey.get(id);
+      if (!figure) {
+        const t = FAMILY_TITLES[fam] ?? { title: metricWords(fam).replace(/^./, (c) => c.toUpperCase()), yTitle: metricWords(fam), range: SHARE_METRICS.has(fam) ? ([0, 1] as [number, number]) : undefined };
+        figure = { id, step: claim.step, claims: [], title: t.title, yTitle: t.yTitle, yMin: t.range?.[0], yMax: t.range?.[1], lines: [] };
+        byKey.set(id, figure);
+      }
+      if (!figure.claims.includes(index)) figure.claims.push(index);
+      if (!figure.lines.some((l) => l.run === ref.run && l.lane === ref.lane && l.metric === ref.metric)) {
+        const k = figure.lines.length;
+        // Named below, once the figure is complete: a name says only what tells its lines apart.
+        figure.lines.push({ run: ref.run, lane: ref.lane, metric: ref.metric, label: '', color: COLORS[k % COLORS.length], dash: DASHES[k % DASHES.length] });
+      }
+    }
+  });
+  const figures = [...byKey.values()].sort((a, b) => a.step - b.step);
+  for (const f of figures) {
+    const oneRun = new Set(f.lines.map((l) => l.run)).size === 1;
+    const oneLane = new Set(f.lines.map((l) => l.lane)).size === 1;
+    const oneMetric = new Set(f.lines.map((l) => l.metric)).size === 1;
+    for (const l of f.lines) {
+      const runLabel = lesson.runs.find((r) => r.id === l.run)?.label ?? l.run;
+      const parts = [oneRun && f.lines.length > 1 ? null : runLabel, oneLane ? null : l.lane.toUpperCase(), oneMetric && f.lines.length > 1 ? null : metricWords(l.metric)];
+      l.label = parts.filter(Boolean).join(' · ') || metricWords(l.metric);
+    }
+  }
+  return figures;
+}
+
+export function figuresForStep(lesson: Lesson, step: number): LessonFigure[] {
+  return lessonFigures(lesson).filter((f) => f.step === step);
+}
