@@ -71,16 +71,21 @@ export function attentionWorkgroupBytes(context: number, headSize: number): numb
 export function transformerKernelSet(shape: TransformerKernelShape): KernelSetSpec {
   return {
     files: TRANSFORMER_KERNELS,
-    header: kernelHeader({ workgroupSize: shape.workgroupSize, vocab: shape.vocab, maxLen: shape.context, prompts: 1 }, [
-      `const TF_T: u32 = ${shape.context}u;`,
-      `const TF_HS: u32 = ${shape.headSize}u;`,
-      `const MATMUL_SHARED: bool = ${shape.matmul !== 'direct'};`,
-      // The matmuls' workgroup: a 16 × 16 tile, or 64 invocations of 4 outputs each.
-      shape.matmul === 'direct' ? `const MM_WG_X: u32 = ${MM_DIRECT_WG}u;` : `const MM_WG_X: u32 = ${TILE}u;`,
-      shape.matmul === 'direct' ? 'const MM_WG_Y: u32 = 1u;' : `const MM_WG_Y: u32 = ${TILE}u;`,
-    ]),
+    header: kernelHeader({ workgroupSize: shape.workgroupSize, vocab: shape.vocab, maxLen: shape.context, prompts: 1 }, transformerHeaderLines(shape)),
     libraries: [],
   };
+}
+
+/** The transformer kernels' own header constants (after the shared header's). */
+export function transformerHeaderLines(shape: Pick<TransformerKernelShape, 'context' | 'headSize' | 'matmul'>): string[] {
+  return [
+    `const TF_T: u32 = ${shape.context}u;`,
+    `const TF_HS: u32 = ${shape.headSize}u;`,
+    `const MATMUL_SHARED: bool = ${shape.matmul !== 'direct'};`,
+    // The matmuls' workgroup: a 16 × 16 tile, or 64 invocations of 4 outputs each.
+    shape.matmul === 'direct' ? `const MM_WG_X: u32 = ${MM_DIRECT_WG}u;` : `const MM_WG_X: u32 = ${TILE}u;`,
+    shape.matmul === 'direct' ? 'const MM_WG_Y: u32 = 1u;' : `const MM_WG_Y: u32 = ${TILE}u;`,
+  ];
 }
 
 const groups = (n: number, per: number) => Math.ceil(n / per);
@@ -111,6 +116,15 @@ export class TransformerKernels {
     const full = { ...shape, workgroupSize: runtime.gd.workgroupSize };
     const [set] = await runtime.kernels([transformerKernelSet(full)], sources);
     return new TransformerKernels(runtime.device, set as KernelSet<TransformerKernelName>, full);
+  }
+
+  /** Over kernels compiled elsewhere (a lane's backend compiles a policy kind's kernels with its own header). */
+  static fromKernels(device: GPUDevice, kernels: Record<string, import('../kernels.ts').Kernel>, shape: TransformerKernelShape): TransformerKernels {
+    for (const file of TRANSFORMER_KERNELS) {
+      const name = file.slice(file.indexOf('/') + 1);
+      if (!kernels[name]) throw new Error(`TransformerKernels: kernel ${name} was not compiled`);
+    }
+    return new TransformerKernels(device, kernels as KernelSet<TransformerKernelName>, shape);
   }
 
   destroy(): void {
