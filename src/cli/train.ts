@@ -4,6 +4,7 @@
  *
  *   npm run train -- --config FILE.json [--out FILE.jsonl] [--backend cpu|webgpu|auto]
  *                    [--seed N] [--steps N] [--objective rft|dpo|sft] [--dump-policy FILE.json]
+ *                    [--save-base FILE] [--base FILE]
  *
  * Exit codes: 0 done; 1 the run stopped (diverged, grader failed, an output
  * could not be written); 2 bad input (arguments, config, task files, grader,
@@ -11,7 +12,11 @@
  * 130 interrupted (SIGINT/SIGTERM) after finishing the current step's line.
  */
 import { parseConfig, type Config } from '../engine/config.ts';
-import { initialState, makeLane } from '../engine/setup.ts';
+import { initOptions, makeLane, policyShape } from '../engine/setup.ts';
+import { initialLogits, newPolicyState, paramCount } from '../engine/policy.ts';
+import { pretrainBase } from '../models/transformer/base.ts';
+import { parseBase, serializeBase } from '../models/transformer/base-file.ts';
+import { readFileSync } from 'node:fs';
 import { policyDump } from '../engine/policy-dump.ts';
 import { createGrader, GraderConfigError, type Grader } from '../graders/index.ts';
 import type { GraderSpec } from '../engine/task.ts';
@@ -29,6 +34,8 @@ interface Args {
   steps?: number;
   objective?: string;
   dumpPolicy?: string;
+  saveBase?: string;
+  base?: string;
   debug?: boolean;
 }
 
@@ -40,6 +47,8 @@ const HELP = `usage: npm run train -- --config FILE.json [options]
   --steps N            overrides the config's steps
   --objective NAME     rft | dpo | sft (overrides the config)
   --dump-policy FILE   write the final policy (probabilities per prompt and position) as JSON
+  --save-base FILE     transformer: write the base model the run starts from (to reuse with --base)
+  --base FILE          transformer: start from this base model instead of pretraining one
   --debug              on an internal error, print its stack trace too`;
 
 function parseArgs(argv: string[]): Args {
@@ -67,6 +76,8 @@ function parseArgs(argv: string[]): Args {
       case '--seed': args.seed = integer(takeValue(i++, flag), flag); break;
       case '--steps': args.steps = integer(takeValue(i++, flag), flag); break;
       case '--dump-policy': args.dumpPolicy = takeValue(i++, flag); break;
+      case '--save-base': args.saveBase = takeValue(i++, flag); break;
+      case '--base': args.base = takeValue(i++, flag); break;
       case '--debug': args.debug = true; break;
       default:
         throw new UsageError(`unknown argument ${JSON.stringify(flag)} (see --help)`);
@@ -113,6 +124,10 @@ async function main(args: Args): Promise<number> {
   // Output paths are checked before any work, so a typo costs nothing.
   if (args.out) checkOutputPath(args.out, '--out');
   if (args.dumpPolicy) checkOutputPath(args.dumpPolicy, '--dump-policy');
+  if (args.saveBase) checkOutputPath(args.saveBase, '--save-base');
+  const neural = config.policy.kind === 'transformer';
+  if ((args.saveBase || args.base) && !neural) throw new UsageError(`${args.base ? '--base' : '--save-base'} is for policy.kind "transformer" (this config's policy is "${config.policy.kind}")`);
+  if (args.base && config.policy.init === 'random') throw new UsageError('--base and policy.init "random" contradict each other: drop one');
   const task = await resolveCliTask(config, args.config);
   // Graders are checked (custom code compiled) before any training, so a typo costs nothing.
   const grader = await checkedGrader(config.grader ?? task.grader, 'grader');
@@ -120,7 +135,33 @@ async function main(args: Args): Promise<number> {
   for (const [name, spec] of Object.entries({ ...(task.evalGraders ?? {}), ...config.eval_graders })) {
     evalGraders[name] = await checkedGrader(spec, `eval_graders.${name}`);
   }
-  const state = initialState(config, task);
+  const shape = policyShape(config, task);
+  let params: Float32Array;
+  let baseInfo = { steps: 0, checkAccuracy: NaN };
+  if (args.base) {
+    let text: string;
+    try {
+      text = readFileSync(args.base, 'utf8');
+    } catch (e) {
+      throw new UsageError(`--base ${args.base}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    }
+    const loaded = parseBase(text, shape, paramCount(shape), `--base ${args.base}`);
+    params = loaded.params;
+    baseInfo = { steps: loaded.file.steps, checkAccuracy: loaded.file.check_accuracy };
+  } else if (neural && config.policy.init === 'base') {
+    const base = pretrainBase(shape, task, initOptions(config));
+    params = base.params;
+    baseInfo = { steps: base.steps, checkAccuracy: base.checkAccuracy };
+    process.stderr.write(
+      `note: base model pretrained for ${base.steps} steps on the task's other prompts: greedy accuracy ${base.checkAccuracy.toFixed(2)} on its check prompts` +
+        (base.reached ? '' : ` (below policy.base_accuracy ${config.policy.base_accuracy}: it stopped at policy.base_max_steps ${config.policy.base_max_steps})`) +
+        '\n',
+    );
+  } else {
+    params = initialLogits(shape, task, initOptions(config));
+  }
+  const state = newPolicyState(shape, params);
+  if (args.saveBase) writeWholeFile(args.saveBase, serializeBase(shape, state.ref, { task: task.id, seed: config.seed, ...baseInfo }), '--save-base');
   let selected;
   try {
     selected = await createCliBackend(config.backend, state, config);
@@ -145,6 +186,11 @@ async function main(args: Args): Promise<number> {
   const steps = (n: number) => `${n} step${n === 1 ? '' : 's'}`;
   try {
     let lastYield = Date.now();
+    // Held-out prompts: the starting point's (the base's) evaluation is step 0.
+    if (lane.hasHeldOut && config.steps > 0) {
+      const start = await lane.evaluate(0);
+      if (start && Object.keys(start.metrics).length) sink.write(JSON.stringify({ step: 0, ...start.metrics }) + '\n');
+    }
     for (let i = 0; i < config.steps && !interrupted; i++) {
       const outcome = await lane.step();
       if (!outcome.ok) {
@@ -188,7 +234,7 @@ async function main(args: Args): Promise<number> {
 /** One line, never a stack trace (unless --debug): what the user did wrong (2), or an internal error to report (70). */
 function fail(e: unknown, debug: boolean): number {
   const isUsage = e instanceof UsageError || e instanceof GraderConfigError || e instanceof OutputError ||
-    (e instanceof Error && (e.name === 'DataError' || e.name === 'UnknownTaskError'));
+    (e instanceof Error && ['DataError', 'UnknownTaskError', 'TransformerConfigError', 'BaseFileError'].includes(e.name));
   if (isUsage) {
     process.stderr.write(`error: ${(e as Error).message}\n`);
     return 2;

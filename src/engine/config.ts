@@ -7,7 +7,7 @@
  * is reported as one line naming the field path, the value and what is allowed.
  */
 import { z } from 'zod/mini';
-import { ADVANTAGES, BACKENDS, DPO_LOSS_TYPES, DPO_PAIRS, EVAL_SPLITS, OBJECTIVES, OPTIMIZERS, POLICY_INITS, POLICY_KINDS, POSITIONS, RFT_LOSS_TYPES, SCALE_REWARDS, type PolicyInit, type PolicyKind } from './enums.ts';
+import { ADVANTAGES, BACKENDS, DPO_LOSS_TYPES, DPO_PAIRS, EVAL_SPLITS, LR_SCHEDULERS, OBJECTIVES, OPTIMIZERS, POLICY_INITS, POLICY_KINDS, POSITIONS, RFT_LOSS_TYPES, SCALE_REWARDS, type PolicyInit, type PolicyKind } from './enums.ts';
 
 // zod/mini: the same validation core as zod with a tree-shakable API, which keeps the
 // training worker's bundle small (the playground has a 300 KB gzipped budget).
@@ -29,7 +29,7 @@ export const taskFilesSchema = z.strictObject({
   alphabet: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
 });
 
-export const configSchema = z
+const configObject = z
   .strictObject({
     /** A built-in task id, or files in the OpenAI fine-tuning formats. */
     task: withDefault(z.union([z.string().check(z.minLength(1), z.maxLength(64)), taskFilesSchema]), 'reverse'),
@@ -89,7 +89,12 @@ export const configSchema = z
     optimizer: z.prefault(
       z.strictObject({
         name: withDefault(z.enum(OPTIMIZERS), 'adam'),
-        learning_rate: withDefault(num(z.gt(0)), 0.1),
+        /** Default: 0.1 for the tables (logits move by about this much a step), 1e-3 for the transformer (weights). */
+        learning_rate: z.optional(num(z.gt(0))),
+        /** TRL's lr_scheduler_type: "constant", or "linear" decay to 0 at `steps`. */
+        lr_scheduler_type: withDefault(z.enum(LR_SCHEDULERS), 'constant'),
+        /** Linear warm-up from 0 over this many steps (TRL's warmup_steps). */
+        warmup_steps: withDefault(int(0, 1_000_000), 0),
         /** Global gradient-norm clip; null = no clipping. */
         max_grad_norm: withDefault(z.nullable(num(z.gt(0))), 1),
         adam_beta1: withDefault(num(z.gte(0), z.lt(1)), 0.9),
@@ -168,6 +173,24 @@ export const configSchema = z
       }
     }),
   );
+
+/** Defaults that depend on other fields (the policy kind), filled after the fields are checked. */
+export const configSchema = z.pipe(
+  configObject,
+  z.transform((c) => ({ ...c, optimizer: { ...c.optimizer, learning_rate: c.optimizer.learning_rate ?? defaultLearningRate(c.policy.kind) } })),
+);
+
+/** The learning rate a kind gets when optimizer.learning_rate is not given. */
+export function defaultLearningRate(kind: PolicyKind): number {
+  return kind === 'transformer' ? 1e-3 : 0.1;
+}
+
+/** The learning rate of step `step` (1-based) of `steps`: warm-up, then constant or linear decay. */
+export function scheduledLearningRate(opt: Config['optimizer'], step: number, steps: number): number {
+  const warm = opt.warmup_steps > 0 ? Math.min(1, step / opt.warmup_steps) : 1;
+  const decay = opt.lr_scheduler_type === 'linear' && steps > 0 ? Math.max(0, 1 - (step - 1) / steps) : 1;
+  return opt.learning_rate * warm * decay;
+}
 
 /** The starting point a kind gets when policy.init is not given. */
 export function defaultInit(kind: PolicyKind): PolicyInit {

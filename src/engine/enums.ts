@@ -14,6 +14,8 @@ export const POSITIONS = ['learned', 'rotary'] as const;
 export const EVAL_SPLITS = ['random', 'longest'] as const;
 export const BACKENDS = ['cpu', 'webgpu', 'auto'] as const;
 export const OPTIMIZERS = ['adam', 'sgd'] as const;
+/** TRL's lr_scheduler_type names the playground offers. */
+export const LR_SCHEDULERS = ['constant', 'linear'] as const;
 export const ADVANTAGES = ['grpo', 'rloo', 'reinforce'] as const;
 export const SCALE_REWARDS = ['group', 'batch', 'none'] as const;
 /** TRL's GRPO loss_type: how token losses are averaged. */

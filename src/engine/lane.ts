@@ -5,7 +5,7 @@
  * does not train, so all three report `reward` on one axis.
  */
 import { type Backend, LOGIT_LIMIT, type PairBatch, type TokenBatch, type UpdateStats } from './backend.ts';
-import type { Config } from './config.ts';
+import { scheduledLearningRate, type Config } from './config.ts';
 import { meanOf, stdOf } from './objectives/advantages.ts';
 import { Stream, type StreamId } from './prng.ts';
 import { type Task, trainPromptCount, Vocabulary } from './task.ts';
@@ -142,21 +142,22 @@ export class Lane {
     }
     const rewards = Float32Array.from(graded.scores);
 
+    const hyper = hyperAt(cfg, step);
     let pending: Promise<UpdateStats>;
     const view: StepView = { promptOf: samples.promptOf, texts, scores: graded.scores };
     if (cfg.objective === 'rft') {
-      pending = backend.update(step, { objective: 'rft', samples, rewards }, cfg);
+      pending = backend.update(step, { objective: 'rft', samples, rewards }, hyper);
     } else if (cfg.objective === 'dpo') {
       const pairs = cfg.dpo.pairs === 'online' ? this.onlinePairs(samples, rewards, G) : this.offlinePairs(step, B);
       view.pairs = this.describePairs(pairs);
-      pending = backend.update(step, { objective: 'dpo', samples, pairs }, cfg);
+      pending = backend.update(step, { objective: 'dpo', samples, pairs }, hyper);
     } else {
       const demos = this.demoBatch(step, B);
       view.demos = Array.from({ length: demos.count }, (_, i) => ({
         prompt: demos.promptOf[i],
         answer: this.vocab.decode(demos.tokens, i * this.maxLen, demos.lengths[i]),
       }));
-      pending = backend.update(step, { objective: 'sft', samples, demos }, cfg);
+      pending = backend.update(step, { objective: 'sft', samples, demos }, hyper);
     }
     if (backend.kind === 'webgpu') this.prefetch(this.drawFor(step + 1, cfg));
     const stats = await pending;
@@ -383,6 +384,13 @@ export class Lane {
       rejected: this.vocab.decode(p.rejected, k * L, p.rejectedLen[k]),
     }));
   }
+}
+
+/** The config a step updates with: the learning rate of its place in the schedule (the config itself when constant). */
+export function hyperAt(cfg: Config, step: number): Config {
+  const opt = cfg.optimizer;
+  if (opt.lr_scheduler_type === 'constant' && opt.warmup_steps === 0) return cfg;
+  return { ...cfg, optimizer: { ...opt, learning_rate: scheduledLearningRate(opt, step, cfg.steps) } };
 }
 
 function emptyPairs(K: number, L: number): PairBatch {

@@ -50,8 +50,7 @@ export function holdOut<T extends import('../engine/task.ts').Task>(task: T, nEv
   const order = [...s.train, ...s.heldOut];
   const newIndex = new Map(order.map((old, i) => [old, i]));
   const nTrain = s.train.length;
-  const onTrain = (d: { prompt: number }) => newIndex.get(d.prompt)! < nTrain;
-  const moved = <D extends { prompt: number }>(list: D[]) => list.map((d) => ({ ...d, prompt: newIndex.get(d.prompt)! })).filter(onTrain);
+  const moved = <D extends { prompt: number }>(list: D[]) => list.map((d) => ({ ...d, prompt: newIndex.get(d.prompt)! })).filter((d) => d.prompt < nTrain);
   return {
     ...task,
     items: order.map((i) => task.items[i]),
