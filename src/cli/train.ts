@@ -234,7 +234,7 @@ async function main(args: Args): Promise<number> {
 /** One line, never a stack trace (unless --debug): what the user did wrong (2), or an internal error to report (70). */
 function fail(e: unknown, debug: boolean): number {
   const isUsage = e instanceof UsageError || e instanceof GraderConfigError || e instanceof OutputError ||
-    (e instanceof Error && ['DataError', 'UnknownTaskError', 'TransformerConfigError', 'BaseFileError'].includes(e.name));
+    (e instanceof Error && ['DataError', 'UnknownTaskError', 'TaskSizeError', 'TransformerConfigError', 'BaseFileError'].includes(e.name));
   if (isUsage) {
     process.stderr.write(`error: ${(e as Error).message}\n`);
     return 2;

@@ -40,6 +40,14 @@ export interface TaskSource {
   neural?: NeuralScale;
 }
 
+/** A task asked for more prompts than it has (a config problem: the CLI exits 2). */
+export class TaskSizeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TaskSizeError';
+  }
+}
+
 export interface NeuralScale {
   description: string;
   alphabet: string[];
@@ -64,6 +72,15 @@ export function atScale(src: TaskSource, scale: TaskOptions['scale']): TaskSourc
 
 export function buildTask(source: TaskSource, opts: TaskOptions): Task {
   const src = atScale(source, opts.scale);
+  if (opts.evalPrompts != null && opts.evalPrompts > 0) {
+    const train = Math.min(opts.numPrompts ?? src.defaultPrompts, src.pool.length);
+    if (train + opts.evalPrompts > src.pool.length) {
+      throw new TaskSizeError(
+        `config.eval_prompts = ${opts.evalPrompts}: task "${src.id}" has ${src.pool.length} prompts${opts.scale === 'neural' ? ' at the transformer\'s scale' : ''}, ` +
+          `and ${train} are trained on (num_prompts); hold out at most ${Math.max(0, src.pool.length - train)} or train on fewer`,
+      );
+    }
+  }
   const split = splitPool(
     src.pool.map((i) => i.prompt),
     opts.numPrompts ?? src.defaultPrompts,

@@ -4,6 +4,11 @@
  */
 import type { Config } from '../engine/config.ts';
 import { ADVANTAGES, DPO_LOSS_TYPES, DPO_PAIRS, POLICY_INITS, POLICY_KINDS } from '../engine/enums.ts';
+
+// The page offers the tables here; the transformer (policy.kind "transformer", init "random") trains from the
+// CLI and comes to the page with its own knobs and a pretraining phase.
+const TABLE_KINDS = POLICY_KINDS.filter((k) => k !== 'transformer');
+const TABLE_INITS = POLICY_INITS.filter((k) => k !== 'random');
 import type { LaneId } from '../worker/protocol.ts';
 
 interface KnobBase {
@@ -27,8 +32,8 @@ export const SHARED_KNOBS: readonly Knob[] = [
   { path: 'optimizer.learning_rate', label: 'Learning rate', kind: 'log', min: 1e-3, max: 100, help: 'Size of each Adam step: a logit moves by about this much per step at most. Higher learns faster but locks answers in: at 100 the entropy falls to 0 and DPO ends lower (Add: 0.90 vs 0.98 at 0.1). Adam stays far below the ±1e6 logits that would stop a run.' },
   { path: 'batch_prompts', label: 'Batch (prompts per step)', kind: 'int', min: 1, max: 64, help: 'Prompts, pairs or demonstrations used per step.' },
   { path: 'seed', label: 'Seed', kind: 'int', min: 0, max: 0xffffffff, help: 'Fixes every random draw; same seed, same run.' },
-  { path: 'policy.kind', label: 'Policy kind', kind: 'select', options: options(...POLICY_KINDS), help: 'Tabular: one distribution per position. Autoregressive: also conditioned on the previous letter.' },
-  { path: 'policy.init', label: 'Starting policy', kind: 'select', options: options(...POLICY_INITS), help: 'Uniform: every answer equally likely. Base: a warm start that is sometimes right.' },
+  { path: 'policy.kind', label: 'Policy kind', kind: 'select', options: options(...TABLE_KINDS), help: 'Tabular: one distribution per position. Autoregressive: also conditioned on the previous letter.' },
+  { path: 'policy.init', label: 'Starting policy', kind: 'select', options: options(...TABLE_INITS), help: 'Uniform: every answer equally likely. Base: a warm start that is sometimes right.' },
   { path: 'steps', label: 'Steps', kind: 'int', min: 1, max: 100000, help: 'Training stops after this many steps; raise it to continue.' },
 ];
 
