@@ -1,6 +1,7 @@
 /**
- * "Gradient anatomy" for lesson 2: how much each example of one step pushes the
- * policy, per objective, computed from the same formulas the engine uses.
+ * "Gradient anatomy" (the slow-motion view of one update, in the lane cards and
+ * lesson 2): how much each example of one step pushes the policy, per
+ * objective, computed from the same formulas the engine uses.
  *
  * - SFT: every target token of a demonstration has weight 1 (the loss is the
  *   mean negative log-likelihood, so each token pulls its own probability up equally).
@@ -39,7 +40,10 @@ export interface DpoPairWeight {
   prompt: number;
   chosen: string;
   rejected: string;
-  /** (log π(chosen) − log π_ref(chosen)) − (log π(rejected) − log π_ref(rejected)); per-token means for IPO. */
+  /** log π(chosen) − log π_ref(chosen), and the same of the rejected answer (per-token means for IPO). */
+  chosenLogRatio: number;
+  rejectedLogRatio: number;
+  /** chosenLogRatio − rejectedLogRatio. */
   margin: number;
   /** σ(−β·margin) for the sigmoid loss; in general −(dL/dmargin)/β, which reduces to it. */
   weight: number;
@@ -127,12 +131,14 @@ export function dpoWeights(
     return ipo ? diff / Math.min(Array.from(answer).length + 1, state.shape.maxLen) : diff;
   };
   return pairs.map((p) => {
-    const margin = logRatio(p.prompt, p.chosen) - logRatio(p.prompt, p.rejected);
+    const chosenLogRatio = logRatio(p.prompt, p.chosen);
+    const rejectedLogRatio = logRatio(p.prompt, p.rejected);
+    const margin = chosenLogRatio - rejectedLogRatio;
     const weight =
       dpo.loss_type === 'sigmoid' && dpo.label_smoothing === 0
         ? sigmoid(-dpo.beta * margin)
         : -dpoLoss(dpo.loss_type, margin, dpo.beta, dpo.label_smoothing).dLdh / dpo.beta;
-    return { prompt: p.prompt, chosen: p.chosen, rejected: p.rejected, margin, weight };
+    return { prompt: p.prompt, chosen: p.chosen, rejected: p.rejected, chosenLogRatio, rejectedLogRatio, margin, weight };
   });
 }
 

@@ -17,12 +17,12 @@ import {
   type Progress,
   type RunDefinition,
   type RunInfo,
-  type StepAnatomyReport,
   type TaskInfo,
   type UpdateResult,
   type WorkerEvent,
 } from '../worker/protocol.ts';
 import type { GraderSpec } from '../engine/task.ts';
+import type { SamplingRequest, SamplingResult, SlowMotionReport } from '../worker/view-protocol.ts';
 import { knobLabel, setPath } from './knobs.ts';
 import { type Budget, MetricHistory } from './metric-history.ts';
 import { addGhost, clearGhosts, diffLabel, type Ghost, ghostLabel, hasRecords, MAX_GHOST_LABEL, recordsOf, removeGhost, updateGhost } from './ghosts.ts';
@@ -127,6 +127,8 @@ export class Playground {
   events = $state.raw<RunEvent[]>([]);
   /** Bumped after each batch; charts redraw when it changes. */
   version = $state(0);
+  /** The last step taken apart (the slow-motion views), per lane; cleared when a new run replaces the old one. */
+  slowMotion = $state.raw<Partial<Record<LaneId, SlowMotionReport>>>({});
   readonly history = new MetricHistory();
   /** Earlier runs kept faintly on the charts (src/ui/ghosts.ts), oldest first. */
   ghosts = $state.raw<Ghost[]>([]);
@@ -210,6 +212,7 @@ export class Playground {
         this.history.clear();
         this.events = [];
         this.snapshots = {};
+        this.slowMotion = {};
         this.version++;
         this.generation++;
         const samePrompts = before !== null && before.prompts.join('\u0000') === r.run.prompts.join('\u0000');
@@ -415,14 +418,20 @@ export class Playground {
     this.ownSetup = null;
   }
 
-  /** One step, explained lane by lane (lesson 2's gradient anatomy). */
-  explainStep(): Promise<Partial<Record<LaneId, StepAnatomyReport>>> {
+  /** One step (like Step), taken apart lane by lane for the slow-motion views (lane cards, lesson 2); kept in `slowMotion`. */
+  explainStep(): Promise<Partial<Record<LaneId, SlowMotionReport>>> {
     return this.enqueue(async () => {
       this.banner = null;
-      const anatomy = await this.client.explainStep();
+      const reports = await this.client.explainStep();
+      this.slowMotion = reports;
       this.progress = await this.client.progress();
-      return anatomy;
+      return reports;
     });
+  }
+
+  /** One prompt's answers at a sampling setting (the sampling view). Not queued behind edits: it reads, and changes nothing. */
+  sampleAnswers(req: SamplingRequest): Promise<SamplingResult | null> {
+    return this.client.sampleAnswers(req);
   }
 
   setSpeed(index: number): Promise<void> {

@@ -168,34 +168,6 @@ export type RerunResult =
   | { ok: true; definition: RunDefinition; records: Partial<Record<LaneId, LaneRecord[]>> }
   | { ok: false; error: string };
 
-/** One example of a step in the gradient anatomy view (lesson 2). */
-export interface AnatomyRow {
-  prompt: string;
-  /** The sampled answer (RFT), the chosen answer (DPO) or the demonstration (SFT). */
-  text: string;
-  /** DPO only: the rejected answer of the pair. */
-  rejected?: string;
-  /** RFT only: the grader's score. */
-  score: number | null;
-  /** DPO only: the chosen answer's log-ratio to the reference minus the rejected one's. */
-  margin?: number;
-  /** Its weight in the update: RFT advantage, DPO σ(−β·margin), SFT 1 per token. */
-  weight: number;
-  push: 'up' | 'down' | 'none';
-  /** Probability of each of its tokens (in context) before and after the step. */
-  tokens: { position: number; token: string; before: number; after: number }[];
-  rejectedTokens?: { position: number; token: string; before: number; after: number }[];
-}
-
-/** One lane's step, explained. */
-export interface StepAnatomyReport {
-  lane: LaneId;
-  step: number;
-  /** What `weight` means for this objective, in words. */
-  weightMeaning: string;
-  rows: AnatomyRow[];
-}
-
 /** "1 prompt", "3 prompts": messages built from counts, shared by the worker and the page. */
 export function nounCount(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;

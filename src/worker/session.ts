@@ -24,12 +24,12 @@ import {
   type RunDefinition,
   type RunInfo,
   type StartInfo,
-  type StepAnatomyReport,
   type TaskInfo,
   type UpdateResult,
   type WorkerEvent,
 } from './protocol.ts';
 import { Trainer, type TrainerDeps } from './trainer.ts';
+import type { SamplingRequest, SamplingResult, SlowMotionReport } from './view-protocol.ts';
 
 /** Imported files by the objective their format feeds. */
 export type ImportedFileSet = Partial<Record<'sft' | 'dpo' | 'rft', ImportedFile>>;
@@ -289,15 +289,24 @@ export class TrainingSession {
     await this.flush(true);
   }
 
-  /** Like stepOnce, and explains the step: each lane's examples, their weights and which token probabilities moved. */
-  async explainStep(): Promise<Partial<Record<LaneId, StepAnatomyReport>>> {
+  /**
+   * Like stepOnce, and takes the step apart (the slow-motion view): per lane, one example of the selected
+   * prompt (else the step's first), its weights, and the prompt's policy before and after.
+   */
+  async explainStep(): Promise<Partial<Record<LaneId, SlowMotionReport>>> {
     await this.stopLoop();
     if (!this.canStep()) return {};
     const before = await this.trainer.readPolicies();
     await this.advance();
-    const anatomy = await this.trainer.explainLastStep(before);
+    const anatomy = await this.trainer.explainLastStep(before, this.prompt);
     await this.flush(true);
     return anatomy;
+  }
+
+  /** One prompt's answers at a sampling setting (the sampling view); training goes on untouched. */
+  async sampleAnswers(req: SamplingRequest): Promise<SamplingResult | null> {
+    if (!this.built) return null;
+    return this.trainer.sampleAnswers(req);
   }
 
   /**

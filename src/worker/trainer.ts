@@ -12,8 +12,11 @@ import { type GraderSpec, type Task, Vocabulary } from '../engine/task.ts';
 import type { Grader } from '../graders/types.ts';
 import { classifyChange } from './config-diff.ts';
 import { answerLogProb, greedyAnswer } from './policy-view.ts';
-import { explainStep } from './anatomy.ts';
-import { LANE_IDS, type LaneFailure, type LaneId, type LaneRecord, type LaneSnapshot, type RunDefinition, type RunInfo, type StepAnatomyReport } from './protocol.ts';
+import { slowMotionReport } from './slow-motion.ts';
+import { samplingView } from './sampling-view.ts';
+import { LANE_IDS, type LaneFailure, type LaneId, type LaneRecord, type LaneSnapshot, type RunDefinition, type RunInfo } from './protocol.ts';
+import type { SamplingRequest, SamplingResult, SlowMotionReport } from './view-protocol.ts';
+import type { PolicyParameters } from '../engine/policies/index.ts';
 
 export interface TrainerDeps {
   /** Builds the task a config names (built-in id or imported files). */
@@ -324,16 +327,41 @@ export class Trainer {
     return out;
   }
 
-  /** The gradient anatomy of the step just taken, for each lane that took it (lanes that failed are left out). */
-  async explainLastStep(before: Map<LaneId, { state: PolicyState; completed: number }>): Promise<Partial<Record<LaneId, StepAnatomyReport>>> {
-    const out: Partial<Record<LaneId, StepAnatomyReport>> = {};
+  /**
+   * The step just taken, taken apart (the slow-motion view), for each lane that took it (lanes that failed
+   * are left out): the example of `prompt` when the step had one.
+   */
+  async explainLastStep(before: Map<LaneId, { state: PolicyState; completed: number }>, prompt = 0): Promise<Partial<Record<LaneId, SlowMotionReport>>> {
+    const out: Partial<Record<LaneId, SlowMotionReport>> = {};
     for (const [id, b] of before) {
       const slot = this.slots.get(id)!;
       if (slot.lane.completed !== b.completed + 1 || !slot.lastView) continue;
       const after = await slot.lane.backend.readState();
-      out[id] = explainStep(id, slot.lane.completed, this.def.config, slot.lastView, b.state, after, this.task);
+      const report = slowMotionReport(id, slot.lane.completed, this.def.config, slot.lastView, b.state, after, this.task, prompt);
+      if (report) out[id] = report;
     }
     return out;
+  }
+
+  /** Each lane's parameters as of its last step, read once per step however often the sampling view redraws. */
+  private previewPolicies = new Map<LaneId, { lane: Lane; completed: number; policy: Promise<PolicyParameters> }>();
+
+  /** One prompt's answers under a sampling setting (the sampling view): exact probabilities and fresh samples, the run untouched. */
+  async sampleAnswers(req: SamplingRequest): Promise<SamplingResult | null> {
+    const slot = this.slots.get(req.lane);
+    if (!slot) return null;
+    let cached = this.previewPolicies.get(req.lane);
+    if (!cached || cached.lane !== slot.lane || cached.completed !== slot.lane.completed) {
+      cached = { lane: slot.lane, completed: slot.lane.completed, policy: slot.lane.backend.readPolicy() };
+      this.previewPolicies.set(req.lane, cached);
+    }
+    try {
+      return samplingView(await cached.policy, this.vocab, req, this.def.config.seed, cached.completed);
+    } catch (e) {
+      // A failed read (a device lost mid-read) is not kept: the next request reads again.
+      if (this.previewPolicies.get(req.lane) === cached) this.previewPolicies.delete(req.lane);
+      throw e;
+    }
   }
 
   /** The running grader applied to one typed answer (the grader panel's test bench). */

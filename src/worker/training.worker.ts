@@ -23,6 +23,7 @@ const api = {
   pause: session.pause.bind(session),
   stepOnce: session.stepOnce.bind(session),
   explainStep: session.explainStep.bind(session),
+  sampleAnswers: session.sampleAnswers.bind(session),
   rerun: session.rerun.bind(session),
   gradeAnswer: session.gradeAnswer.bind(session),
   checkGrader: session.checkGrader.bind(session),

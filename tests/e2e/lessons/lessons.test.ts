@@ -143,26 +143,29 @@ describe.skipIf(!HAVE_CHROMIUM)('lessons, keyboard only', () => {
       expect(def.config).toMatchObject({ task: 'reverse', seed: 0, steps: 300, batch_prompts: 8, num_generations: 32 });
       await expect(p.getByLabel('Generations per prompt').first().inputValue()).resolves.toBe('32');
 
-      // Gradient anatomy: one step, explained.
-      await tabTo(p, /^button: Step once and explain$/);
+      // Gradient anatomy: one real step, taken apart in stages (the lane cards' slow-motion view).
+      await tabTo(p, /^button: Take one step slowly$/);
       await p.keyboard.press('Enter');
-      await p.getByText(/^Step 1, RFT: the weight is the advantage/).waitFor();
-      const rows = await p.locator('.anatomy tbody tr').count();
-      expect(rows).toBe(16);
+      const anatomy = p.getByTestId('slow-motion-rft');
+      await expect.poll(() => anatomy.getAttribute('data-step')).toBe('1');
+      expect(await anatomy.locator('.chip').count()).toBe(32);
       await p.screenshot({ path: `${SHOTS}/lessons-anatomy.png` });
-      // Step 1 has signal; step 4 of this seed has none in any group (measured with npm run train), yet
-      // Adam's momentum moves probabilities: the page says so on the spot instead of showing "+0.000, but it moved".
-      expect(await p.getByTestId('anatomy-zero-note').count()).toBe(0);
+      // Step 4 of this seed has no signal in any group (measured with npm run train); the last stage says where any move came from.
       for (const n of [2, 3, 4]) {
-        await p.getByRole('button', { name: 'Step once and explain' }).focus();
+        await anatomy.getByRole('button', { name: 'Take the next step slowly' }).focus();
         await p.keyboard.press('Enter');
-        await p.getByText(new RegExp(`^Step ${n}, RFT: the weight is the advantage`)).waitFor();
+        await expect.poll(() => anatomy.getAttribute('data-step')).toBe(String(n));
       }
-      const weights = await p.locator('.anatomy tbody tr td:nth-child(4)').allTextContents();
-      expect(weights.length).toBe(16);
-      expect(weights.filter((w) => !/^[+−]0\.000/.test(w.trim()))).toEqual([]);
-      expect(await p.locator('.anatomy .tokens li').allTextContents()).toContainEqual(expect.stringMatching(/▲ up|▼ down/));
-      expect(await p.getByTestId('anatomy-zero-note').textContent()).toMatch(/Every weight is 0 here: all the samples of each prompt scored the same.*Yet probabilities moved: Adam’s momentum/s);
+      // Through the five stages with →; the page's → (Step) does not fire meanwhile.
+      for (let k = 0; k < 4; k++) await p.keyboard.press('ArrowRight');
+      await expect.poll(() => anatomy.getAttribute('data-stage')).toBe('4');
+      expect(await p.evaluate(() => window.__rftPlayground.progress().step)).toBe(4);
+      expect(await anatomy.locator('.adv small').allTextContents()).toEqual(Array(32).fill('0.00'));
+      const slow = (await p.evaluate(() => window.__rftPlayground.slowMotion('rft')))!;
+      const moved = slow.heatmapAfter.some((row, i) => row.some((x, j) => x !== slow.heatmapBefore[i][j]));
+      expect(await p.getByTestId('slow-motion-sources').textContent()).toMatch(
+        moved ? /gradient on these cells is 0 \(every answer in the group scored the same.*Adam’s momentum/s : /^Nothing moved for this prompt/,
+      );
       await p.locator('.anatomy').screenshot({ path: `${SHOTS}/lessons-anatomy-zero.png` });
 
       // Run it: Play is in the top bar, behind us in the tab order.
