@@ -9,7 +9,7 @@ import { scheduledLearningRate, type Config } from './config.ts';
 import { meanOf, stdOf } from './objectives/advantages.ts';
 import { Stream, type StreamId } from './prng.ts';
 import { type Task, trainPromptCount, Vocabulary } from './task.ts';
-import { readouts } from './policies/index.ts';
+import { policyModel } from './policies/index.ts';
 import type { Grader, Sample } from '../graders/types.ts';
 
 /** One record per step, with Hugging Face TRL's metric names. */
@@ -223,12 +223,11 @@ export class Lane {
     for (let i = 0; i < heldOut; i++) promptOf.fill(first + i, i * perPrompt, (i + 1) * perPrompt);
     const sampled = await backend.sample(step, Stream.eval, promptOf, cfg.temperature, cfg.seed);
     const sampledTexts = this.decodeAll(sampled);
-    const policy = readouts(await backend.readPolicy());
+    const params = await backend.readPolicy();
     const greedyPrompts = Array.from({ length: heldOut }, (_, i) => first + i);
-    const greedyTexts = greedyPrompts.map((p) => {
-      const tokens = Int32Array.from(policy.greedyAnswer(p));
-      return this.vocab.decode(tokens, 0, tokens.length);
-    });
+    const kind = policyModel(params.shape.kind).readouts;
+    const greedy = kind.greedyAnswers ? kind.greedyAnswers(params, greedyPrompts) : greedyPrompts.map((p) => kind.greedyAnswer(params, p));
+    const greedyTexts = greedy.map((answer) => this.vocab.decode(Int32Array.from(answer), 0, answer.length));
     const sampledItems = Array.from(promptOf, (p) => task.items[p]);
     const greedyItems = greedyPrompts.map((p) => task.items[p]);
     const metrics: Record<string, number> = {};

@@ -275,6 +275,15 @@ export const transformerReadouts: PolicyReadouts = {
   greedyAnswer(policy, prompt) {
     return greedyAnswer(modelOf(policy), promptOf(policy, prompt), policy.shape.maxLen);
   },
+  greedyAnswers(policy, prompts) {
+    const L = policy.shape.maxLen;
+    const a = decode(modelOf(policy), prompts.map((p) => promptOf(policy, p)), { maxLen: L, greedy: true });
+    return prompts.map((_, n) => {
+      const tokens = Array.from(a.tokens.subarray(n * L, n * L + a.lengths[n]));
+      if (tokens[tokens.length - 1] === EOS) tokens.pop();
+      return tokens;
+    });
+  },
   /**
    * The exact next-token distribution at each position along the greedy answer (a transformer's
    * marginals would need every path); positions after the greedy answer's EOS are all zero.

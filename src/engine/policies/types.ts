@@ -111,6 +111,8 @@ export interface PolicyReadouts {
   sequenceLogProb(policy: PolicyParameters, which: 'policy' | 'reference', prompt: number, tokens: ArrayLike<number>): number;
   /** Greedy decoding until EOS or max_len: the answer's tokens, EOS left out. */
   greedyAnswer(policy: PolicyParameters, prompt: number): number[];
+  /** Optional: `greedyAnswer` of many prompts at once (a neural model decodes them as one batch). */
+  greedyAnswers?(policy: PolicyParameters, prompts: readonly number[]): number[][];
   /** Per position, the distribution of the emitted token given that the answer reached that position. */
   positionMarginals(policy: PolicyParameters, prompt: number, temperature?: number): Float64Array[];
 }

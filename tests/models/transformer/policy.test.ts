@@ -156,3 +156,23 @@ describe('transformer policy through the seam', () => {
 function readRef(state: PolicyState, prompt: number, tokens: number[]): number {
   return readouts({ shape: state.shape, params: state.ref, ref: state.ref }).sequenceLogProb('policy', prompt, tokens);
 }
+
+describe('a transformer run that diverges', () => {
+  it('stops with the learning rate named, and keeps the last good parameters', async () => {
+    const { makeLane } = await import('../../../src/engine/setup.ts');
+    const { cfg, task, state, backend } = fixture(tiny({ objective: 'sft', optimizer: { name: 'adam', learning_rate: 1e7 } }));
+    const lane = makeLane(cfg, { task, state, backend });
+    const before = (await backend.readState()).logits.slice();
+    const out = await lane.step();
+    expect(out.ok).toBe(false);
+    if (!out.ok) {
+      expect(out.reason).toBe('diverged');
+      expect(out.message).toMatch(/learning rate 10000000 is probably too high; restored the last good state/);
+    }
+    expect(Array.from((await backend.readState()).logits)).toEqual(Array.from(before));
+    // A sane learning rate then trains from there.
+    lane.setConfig({ ...cfg, optimizer: { ...cfg.optimizer, learning_rate: 1e-3 } });
+    expect((await lane.step()).ok).toBe(true);
+    lane.disposeGraders();
+  });
+});
