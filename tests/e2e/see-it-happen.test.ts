@@ -187,6 +187,10 @@ describe.skipIf(!HAVE_CHROMIUM).each([
       if (colorScheme === 'light') {
         await page.getByRole('button', { name: 'Presentation' }).click();
         await card(page, 'RFT').screenshot({ path: `${SHOTS}/see-rft-presentation-${mode}.png` });
+        for (const id of ['slow-motion-rft', 'sampling-rft']) {
+          const [scroll, client] = await page.getByTestId(id).evaluate((el) => [el.scrollWidth, el.clientWidth]);
+          expect(scroll, `${id} in presentation mode`).toBeLessThanOrEqual(client + 1);
+        }
         await page.setViewportSize({ width: 1920, height: 1080 });
         await shot(page, 'presentation-1920');
         await page.getByRole('button', { name: 'Presentation' }).click();
@@ -194,6 +198,11 @@ describe.skipIf(!HAVE_CHROMIUM).each([
         // Nothing wider than the phone: the card and its views wrap.
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
         expect(overflow).toBeLessThanOrEqual(0);
+        // …and nothing inside the views is cut off by the card (cards clip what overflows them).
+        for (const id of ['slow-motion-rft', 'sampling-rft', 'slow-motion-dpo', 'sampling-dpo']) {
+          const [scroll, client] = await page.getByTestId(id).evaluate((el) => [el.scrollWidth, el.clientWidth]);
+          expect(scroll, id).toBeLessThanOrEqual(client + 1);
+        }
         await card(page, 'RFT').screenshot({ path: `${SHOTS}/see-rft-phone-${mode}.png` });
       }
       await page.context().close();
