@@ -122,7 +122,8 @@ export function ghostLines(spec: ChartSpec, ghosts: readonly Ghost[]): GhostLine
         metric: line.metric,
         label: ghostLineLabel(line.label, line.metric, LANE_STYLE[line.lane].name, ghost.label),
         color: line.color,
-        dash: ghostDash(ghost.slot),
+        // An evaluation grader's ghost shares its lane's colour with the reward's: a long dash added to the ghost's own tells them apart.
+        dash: line.dash === EVAL_DASH ? [...ghostDash(ghost.slot), 10, 3] : ghostDash(ghost.slot),
       });
     }
   }

@@ -8,6 +8,7 @@ import { Chart } from 'chart.js';
 import { ghostLines, sharedCharts, lossChart } from './chart-specs.ts';
 import { isRawTrace } from './chart-setup.ts';
 import { ghostSteps } from './ghosts.ts';
+import { CHART_REFRESH } from './redraw-scheduler.ts';
 import type { Playground } from './playground.svelte.ts';
 
 export interface DebugHook {
@@ -19,7 +20,7 @@ export interface DebugHook {
    * evaluation graders' lines too.
    */
   chartData(id: string): { label: string; metric: string; points: { x: number; y: number }[]; smoothed: { x: number; y: number }[] | null; ghost?: string }[] | null;
-  /** What the chart on the page (figure[data-chart-id]) draws now: each line's legend name and point count, ghosts marked; raw traces left out. */
+  /** What a chart on the page draws now (by chart id, or a lesson figure's id): each line's legend name and point count, ghosts marked; raw traces left out. */
   drawnLines(id: string): { label: string; points: number; ghost: boolean; dash: number[] }[] | null;
   /** The earlier runs kept on the charts. */
   ghosts(): { id: number; label: string; hidden: boolean; pinned: boolean; steps: number; lanes: LaneId[]; config: RunDefinition['config'] }[];
@@ -29,10 +30,6 @@ export interface DebugHook {
   /** The run definition the controls show (including changes waiting for Reset). */
   definition(): RunDefinition | null;
   backendBadge(): string | null;
-  /** The lane's heatmap as the worker last sent it (probability per position and token of the selected prompt), full precision. */
-  heatmap(lane: LaneId): number[][] | null;
-  /** The last step the slow-motion views took apart, for one lane: its step, prompt and the heatmaps before and after. */
-  slowMotion(lane: LaneId): { step: number; prompt: number; heatmapBefore: number[][]; heatmapAfter: number[][] } | null;
 }
 
 /** One declaration of the hook for every test that reads it (import this module's types to get it). */
@@ -64,7 +61,9 @@ export function installDebugHook(pg: Playground): void {
       return [...live, ...ghosts];
     },
     drawnLines(id) {
-      const canvas = document.querySelector<HTMLCanvasElement>(`figure[data-chart-id="${CSS.escape(id)}"] canvas`);
+      const canvas = document.querySelector<HTMLCanvasElement>(`figure[data-chart-id="${CSS.escape(id)}"] canvas, figure[data-figure-id="${CSS.escape(id)}"] canvas`);
+      // Off-screen charts skip redraws: bring this one up to date first.
+      canvas?.closest('figure')?.dispatchEvent(new Event(CHART_REFRESH));
       const chart = canvas ? Chart.getChart(canvas) : undefined;
       if (!chart) return null;
       return chart.data.datasets
@@ -85,11 +84,6 @@ export function installDebugHook(pg: Playground): void {
     progress: () => ({ ...pg.progress }),
     definition: () => structuredClone(pg.definition),
     backendBadge: () => pg.run?.backendBadge ?? null,
-    heatmap: (lane) => structuredClone(pg.snapshots[lane]?.heatmap ?? null),
-    slowMotion(lane) {
-      const r = pg.slowMotion[lane];
-      return r ? structuredClone({ step: r.step, prompt: r.prompt, heatmapBefore: r.heatmapBefore, heatmapAfter: r.heatmapAfter }) : null;
-    },
   };
   Object.defineProperty(window, '__rftPlayground', { value: Object.freeze(hook), writable: false, configurable: false });
 }

@@ -78,6 +78,8 @@ describe('ghost lines on the charts', () => {
     const lines = ghostLines(reward, [g]);
     expect(lines.map((l) => l.label)).toEqual(['RFT reward — ghost: KL β 0.5', 'DPO reward — ghost: KL β 0.5', 'RFT · exact_match — ghost: KL β 0.5']);
     expect(lines[0].color).toBe(LANE_STYLE.rft.color);
+    // The evaluation grader's ghost line shares the lane's colour with the reward's, so its dash differs.
+    expect(lines[2].dash).not.toEqual(lines[0].dash);
     const used = [...Object.values(LANE_STYLE).map((s) => s.dash.join()), EVAL_DASH.join()];
     for (const d of GHOST_DASHES) expect(used).not.toContain(d.join());
   });

@@ -32,6 +32,8 @@ export class LessonSession {
   loading = $state(false);
   /** The lesson's other runs are being trained as ghosts ("Show every run on the charts"). */
   comparing = $state(false);
+  /** Bumped when records of finished runs arrive outside a page batch (runs trained as ghosts): claim checks re-read them. */
+  private revision = $state(0);
   /** Step counts each run was loaded with (claims are about complete runs), by lesson then run id. */
   private requiredSteps: Record<string, Record<string, number>> = {};
   /** Records of runs replaced on the playground, by lesson then run id. */
@@ -162,6 +164,7 @@ export class LessonSession {
         (this.requiredSteps[lesson.id] ??= {})[r.id] = ghost.definition.config.steps;
         (this.finished[lesson.id] ??= {})[r.id] = ghost.records;
       }
+      this.revision++;
       this.problems = problems;
       return problems;
     } finally {
@@ -208,6 +211,7 @@ export class LessonSession {
    * with how far they are, in words; empty when all have. Results are shown only after that.
    */
   unfinished(runIds?: readonly string[]): string[] {
+    void this.revision;
     const lesson = this.lesson;
     if (!lesson) return [];
     const records = this.records();
@@ -227,6 +231,7 @@ export class LessonSession {
 
   /** Claim checks on the records so far; read `pg.version` first so a Svelte effect re-runs as steps arrive. */
   verdicts(): LiveVerdict[] {
+    void this.revision;
     const lesson = this.lesson;
     if (!lesson) return [];
     return liveVerdicts(lesson, this.records(), this.requiredSteps[lesson.id] ?? {});
