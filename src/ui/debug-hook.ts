@@ -30,6 +30,10 @@ export interface DebugHook {
   /** The run definition the controls show (including changes waiting for Reset). */
   definition(): RunDefinition | null;
   backendBadge(): string | null;
+  /** The lane's heatmap as the worker last sent it (probability per position and token of the selected prompt), full precision. */
+  heatmap(lane: LaneId): number[][] | null;
+  /** The last step the slow-motion views took apart, for one lane: its step, prompt and the heatmaps before and after. */
+  slowMotion(lane: LaneId): { step: number; prompt: number; heatmapBefore: number[][]; heatmapAfter: number[][] } | null;
 }
 
 /** One declaration of the hook for every test that reads it (import this module's types to get it). */
@@ -84,6 +88,11 @@ export function installDebugHook(pg: Playground): void {
     progress: () => ({ ...pg.progress }),
     definition: () => structuredClone(pg.definition),
     backendBadge: () => pg.run?.backendBadge ?? null,
+    heatmap: (lane) => structuredClone(pg.snapshots[lane]?.heatmap ?? null),
+    slowMotion(lane) {
+      const r = pg.slowMotion[lane];
+      return r ? structuredClone({ step: r.step, prompt: r.prompt, heatmapBefore: r.heatmapBefore, heatmapAfter: r.heatmapAfter }) : null;
+    },
   };
   Object.defineProperty(window, '__rftPlayground', { value: Object.freeze(hook), writable: false, configurable: false });
 }
