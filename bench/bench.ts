@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 
-const sections = ['bundle', 'cpu', 'webgpu', 'graders'];
+const sections = ['bundle', 'cpu', 'webgpu', 'transformer', 'graders'];
 for (const name of sections) {
   const file = new URL(`./${name}.ts`, import.meta.url);
   if (!existsSync(file)) continue;
