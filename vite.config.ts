@@ -18,11 +18,18 @@ function contentSecurityPolicy(): Plugin {
   };
 }
 
+/**
+ * The page's chunks are minified by terser (two compress passes): 6 kB smaller gzipped than the
+ * default minifier on the page bundle. The workers keep the default, which does better on them.
+ */
+export const TERSER = { compress: { passes: 2 }, mangle: true, format: { comments: false } } as const;
+
 export default defineConfig({
   // Relative base: the built files work from any sub-path or a USB stick.
   base: './',
   // VitePWA: manifest + service worker precaching all of dist/, for offline use (src/pwa/).
   plugins: [svelte(), contentSecurityPolicy(), VitePWA(pwaOptions)],
+  build: { minify: 'terser', terserOptions: TERSER },
   // The shaders are bundled into the training worker, whose build has its own plugin list.
   worker: { format: 'es', plugins: () => [wgslMinify()] },
   test: {

@@ -1,6 +1,6 @@
 import { EXACT_MATCH } from '../graders/index.ts';
 import type { TaskItem } from '../engine/task.ts';
-import { distinct, NEURAL_PROMPTS, type TaskSource } from './build.ts';
+import { distinct, type TaskSource } from './build.ts';
 
 const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 
@@ -45,8 +45,6 @@ export const add: TaskSource = {
     alphabet: DIGITS,
     maxLen: 3,
     pool: NEURAL_POOL,
-    defaultPrompts: NEURAL_PROMPTS.train,
-    defaultEvalPrompts: NEURAL_PROMPTS.heldOut,
     wrongAnswers(item) {
       const s = Number(item.reference);
       return distinct([s + 1, s - 1, s + 10, s - 10].filter((x) => x >= 0 && x <= 99).map(String), [String(s)]);

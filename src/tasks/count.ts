@@ -1,6 +1,6 @@
 import { EXACT_MATCH } from '../graders/index.ts';
 import type { TaskItem } from '../engine/task.ts';
-import { allStrings, distinct, NEURAL_PROMPTS, type TaskSource } from './build.ts';
+import { allStrings, distinct, type TaskSource } from './build.ts';
 
 const LETTERS = ['a', 'b', 'c'];
 const DIGITS = ['0', '1', '2', '3', '4', '5'];
@@ -40,8 +40,6 @@ export const count: TaskSource = {
     pool: [4, 5, 6].flatMap((n) => allStrings(LETTERS, n)).flatMap((word) =>
       LETTERS.map((letter) => ({ prompt: `${letter} in ${word}`, reference: String([...word].filter((ch) => ch === letter).length), letter, word })),
     ),
-    defaultPrompts: NEURAL_PROMPTS.train,
-    defaultEvalPrompts: NEURAL_PROMPTS.heldOut,
     wrongAnswers(item) {
       const n = Number(item.reference);
       return distinct([n + 1, n - 1, String(item.word).length, n + 2].filter((x) => x >= 0 && x <= 6).map(String), [String(n)]);

@@ -1,5 +1,5 @@
 import { EXACT_MATCH } from '../graders/index.ts';
-import { allStrings, distinct, NEURAL_PROMPTS, type TaskSource } from './build.ts';
+import { allStrings, distinct, type TaskSource } from './build.ts';
 
 const LETTERS = ['a', 'b', 'c'];
 const NEURAL_LETTERS = ['a', 'b', 'c', 'd'];
@@ -30,7 +30,5 @@ export const reverse: TaskSource = {
     alphabet: NEURAL_LETTERS,
     maxLen: 6,
     pool: [3, 4, 5].flatMap((n) => allStrings(NEURAL_LETTERS, n)).map((s) => ({ prompt: s, reference: [...s].reverse().join('') })),
-    defaultPrompts: NEURAL_PROMPTS.train,
-    defaultEvalPrompts: NEURAL_PROMPTS.heldOut,
   },
 };

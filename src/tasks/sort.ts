@@ -1,6 +1,6 @@
 import { EXACT_MATCH } from '../graders/index.ts';
 import type { TaskItem } from '../engine/task.ts';
-import { allStrings, distinct, NEURAL_PROMPTS, type TaskSource } from './build.ts';
+import { allStrings, distinct, type TaskSource } from './build.ts';
 
 const DIGITS = ['1', '2', '3'];
 const NEURAL_DIGITS = ['1', '2', '3', '4'];
@@ -38,7 +38,5 @@ export const sort: TaskSource = {
     alphabet: NEURAL_DIGITS,
     maxLen: 6,
     pool: [3, 4, 5].flatMap((n) => allStrings(NEURAL_DIGITS, n)).filter((s) => sortedOf(s) !== s).map((s) => ({ prompt: s, reference: sortedOf(s) })),
-    defaultPrompts: NEURAL_PROMPTS.train,
-    defaultEvalPrompts: NEURAL_PROMPTS.heldOut,
   },
 };

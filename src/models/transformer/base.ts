@@ -22,7 +22,7 @@ import { pretrain, type Example } from './pretrain.ts';
 import { decode } from './sampling.ts';
 import { taskVocabulary, transformerConfigOf } from './shape.ts';
 
-export const BASE_DEFAULTS = { accuracy: 0.65, maxSteps: 2000, batchSize: 64, checkEvery: 10, checkPrompts: 256 };
+export const BASE_DEFAULTS = { accuracy: 0.65, maxSteps: 2000, batchSize: 64, checkEvery: 5, checkPrompts: 256 };
 
 export interface BaseModel {
   params: Float32Array;
