@@ -29,6 +29,8 @@ async function tfjs(gpu: GPU): Promise<TF> {
     const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
     if (!nav?.gpu) Object.defineProperty(globalThis, 'navigator', { value: { ...(nav ?? {}), gpu, userAgent: 'node' }, configurable: true });
     const tf = await import('@tensorflow/tfjs-core');
+    // tfjs-core alone registers no gradients (the tfjs union package imports them).
+    await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
     await import('@tensorflow/tfjs-backend-webgpu');
     if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs-backend-webgpu did not initialise');
     await tf.ready();
