@@ -13,7 +13,7 @@
  * - batch: [prompt of each answer (count) | length (count) | tokens (count × maxLen)], u32;
  * - visits[v] = (log π(token), log π(token) − log π_ref(token), H(π(·|visit)), KL(π ‖ π_ref)) at T, vec4<f32>;
  * - greedy[v] = the first most likely token at the visit, u32 (only when asked);
- * - visit_grad[v] = (∂L/∂log π(token), ∂L/∂H), vec2<f32>.
+ * - visit_grad[v] = (∂L/∂log π(token), −∂L/∂H), vec2<f32>: y is the entropy bonus weight (entropy_coef / tokens, as shaders/objectives/ write it), the negative of the CPU models' dLdH.
  *
  * Call order per update: prepare(T) → visits(batch, T) → (objective kernel) →
  * backward(batch). `backward` always follows the last `visits` of the same
