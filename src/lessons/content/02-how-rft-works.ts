@@ -28,11 +28,13 @@ export const howRftWorks: Lesson = {
     {
       heading: 'Step 3: the gradient anatomy',
       body:
-        'Open the **gradient anatomy** view. Each row is one training example and its weight in the update:\n\n' +
+        'Open the **gradient anatomy** view below and press **Take the next step slowly**: it takes one real step and walks through it ' +
+        'stage by stage (Next / Back, or ← →). Each example gets a weight in the update:\n\n' +
         '- RFT: the sample\'s advantage. Positive pushes every token of that answer up, negative pushes them down.\n' +
         '- SFT: 1 for every token of every demonstration, right or wrong.\n' +
         '- DPO: σ(−β·margin) per pair. Pairs the model already ranks correctly by a wide margin barely count.\n\n' +
-        'Then look at the token probabilities: the characters of high-advantage answers went up.',
+        'The last stage shows the heatmap after the step, with the cells that went up (▲) and down (▼) marked: the characters of ' +
+        'high-advantage answers went up.',
     },
     {
       heading: 'Step 4: let it run',
