@@ -5,8 +5,8 @@
  * translated faithfully (custom JS, the simulated judge, some regexes) comes
  * back as a refusal with the reason; it is never approximated.
  */
-import { Parser } from 'expr-eval-fork';
 import type { GraderSpec } from '../engine/task.ts';
+import { parseFormula, type FormulaNode } from '../graders/formula.ts';
 import { PYTHON_LIB } from './python-lib.ts';
 import { regexToPython } from './regex-to-python.ts';
 
@@ -42,49 +42,29 @@ const num = (spec: GraderSpec, field: string, fallback: number) => (typeof spec[
 /** A JS number as a Python float literal ("1e+21" and "0.5" already are; "3" becomes "3.0"). */
 const pyNumber = (x: number) => (/[.e]/.test(String(x)) ? String(x) : `${x}.0`);
 
-/** expr-eval's fully parenthesised form of a formula, turned into calls of the IEEE helpers. */
-function formulaExpr(formula: string, names: string[]): string {
-  const printed = new Parser().parse(formula).toString();
-  const tokens = printed.match(/\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|[A-Za-z_][A-Za-z0-9_]*|\S/g) ?? [];
-  // Rebuild with binary operators as helper calls where Python would raise (/ and ^); the printed form is fully parenthesised.
-  let pos = 0;
-  const expr = (): string => {
-    let left = unary();
-    while (pos < tokens.length && '+-*/^'.includes(tokens[pos]) && tokens[pos] !== ')') {
-      const op = tokens[pos++];
-      const right = unary();
-      left = op === '/' ? `f_div(${left}, ${right})` : op === '^' ? `f_pow(${left}, ${right})` : `(${left} ${op} ${right})`;
+/**
+ * A formula (src/graders/formula.ts, the tree the multi grader evaluates) as a Python expression:
+ * every operation parenthesised, / and ^ and the functions as the IEEE helpers of PYTHON_LIB
+ * (f_div, f_pow, f_log, …) where Python would raise instead of giving JavaScript's Infinity or NaN.
+ */
+function formulaExpr(formula: string, names: string[], path: string): string {
+  const py = (n: FormulaNode): string => {
+    switch (n.kind) {
+      case 'number':
+        return Number.isFinite(n.value) ? pyNumber(n.value) : 'math.inf'; // 1e999 reads as Infinity
+      case 'constant':
+        return n.name === 'PI' ? 'math.pi' : 'math.e';
+      case 'name':
+        return `scores[${pyString(n.name)}]`;
+      case 'negate':
+        return `(-${py(n.arg)})`;
+      case 'binary':
+        return n.op === '/' ? `f_div(${py(n.left)}, ${py(n.right)})` : n.op === '^' ? `f_pow(${py(n.left)}, ${py(n.right)})` : `(${py(n.left)} ${n.op} ${py(n.right)})`;
+      case 'call':
+        return `f_${n.fn}(${n.args.map(py).join(', ')})`;
     }
-    return left;
   };
-  const unary = (): string => {
-    const t = tokens[pos++];
-    if (t === '-') return `(-${unary()})`;
-    if (t === '+') return unary();
-    if (t === '(') {
-      const inner = expr();
-      pos++; // )
-      return `(${inner})`;
-    }
-    if (/^[\d.]/.test(t)) return pyNumber(Number(t));
-    if (t === 'PI') return 'math.pi';
-    if (t === 'E') return 'math.e';
-    if (tokens[pos] === '(') {
-      pos++;
-      const args: string[] = [];
-      while (tokens[pos] !== ')') {
-        args.push(expr());
-        if (tokens[pos] === ',') pos++;
-      }
-      pos++;
-      return `f_${t}(${args.join(', ')})`;
-    }
-    // expr-eval prints its one-argument functions as prefix operators: "(sqrt b)".
-    if (['abs', 'floor', 'ceil', 'exp', 'sqrt', 'log'].includes(t)) return `f_${t}(${unary()})`;
-    if (!names.includes(t)) throw new Error(`formula variable ${t} is not a sub-grader`);
-    return `scores[${pyString(t)}]`;
-  };
-  return expr();
+  return py(parseFormula(formula, names, path));
 }
 
 let counter = 0;
@@ -154,7 +134,7 @@ function emit(spec: GraderSpec, path: string, out: string[]): string {
       const formula = str(spec, 'calculate_output', '');
       def([
         `scores = {${subs.map(([n, f]) => `${pyString(n)}: ${f}(sample, item)`).join(', ')}}`,
-        `return finite_score(${formulaExpr(formula, names)}, "calculate_output")`,
+        `return finite_score(${formulaExpr(formula, names, `${path}.calculate_output`)}, "calculate_output")`,
       ]);
       return fn;
     }

@@ -257,6 +257,8 @@ def f_div(a, b):
 
 
 def f_pow(a, b):
+    if b != b or (b in (math.inf, -math.inf) and abs(a) == 1):
+        return math.nan  # JavaScript: 1 ** NaN and 1 ** Infinity are NaN (Python says 1.0)
     try:
         return math.pow(a, b)
     except OverflowError:
@@ -285,19 +287,31 @@ def f_sqrt(x):
 
 
 def f_floor(x):
-    return x if x != x or x in (math.inf, -math.inf) else float(math.floor(x))
+    if x != x or x in (math.inf, -math.inf):
+        return x
+    v = float(math.floor(x))
+    return math.copysign(0.0, x) if v == 0 else v  # floor(-0) is -0
 
 
 def f_ceil(x):
-    return x if x != x or x in (math.inf, -math.inf) else float(math.ceil(x))
+    if x != x or x in (math.inf, -math.inf):
+        return x
+    v = float(math.ceil(x))
+    return math.copysign(0.0, x) if v == 0 else v  # ceil(-0.5) is -0, so 1 / ceil(-0.5) is -Infinity
 
 
 def f_min(*xs):
-    return math.nan if any(x != x for x in xs) else min(xs)
+    if any(x != x for x in xs):
+        return math.nan
+    v = min(xs)
+    return -0.0 if v == 0 and any(x == 0 and math.copysign(1.0, x) < 0 for x in xs) else v  # -0 is below 0
 
 
 def f_max(*xs):
-    return math.nan if any(x != x for x in xs) else max(xs)
+    if any(x != x for x in xs):
+        return math.nan
+    v = max(xs)
+    return 0.0 if v == 0 and any(x == 0 and math.copysign(1.0, x) > 0 for x in xs) else v
 
 
 def f_abs(x):

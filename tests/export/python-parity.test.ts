@@ -98,6 +98,18 @@ const TEMPLATES: [string, GraderSpec][] = [
       calculate_output: 'min(1, max(num, sim) ^ 2 / (fmt + 0.5)) + floor(sim * 3) / 3 - abs(-num) * 0.1 + sqrt(sim) + exp(-num) + log(sim + 1) + ceil(num) * 0 + min(1, 1 / fmt) * 0.01 - -PI * 0 + E * 0',
     },
   ],
+  [
+    'multi, precedence (-a^b, right-associative ^, unary +) and signed zeros',
+    {
+      type: 'multi',
+      graders: {
+        num: { type: 'numeric', partial_credit: 4 },
+        fmt: { type: 'regex', pattern: '^[0-9]+$' },
+        sim: { type: 'text_similarity', evaluation_metric: 'rouge_l', tokens: 'chars' },
+      },
+      calculate_output: '-num ^ 2 + 2 ^ -sim ^ 2 + (-sim) ^ 2 - 2 ^ 3 ^ fmt / 100 + num - -sim * +fmt - (num - sim) / 2 + max(0, 1 / ceil(sim - 0.5)) / 1000 + max(0, 1 / min(0, -fmt * 0)) + (1 - num) ^ (1 / sim) * 0.1',
+    },
+  ],
 ];
 
 function pythonScores(source: string, samples: unknown[], items: unknown[]): number[] {

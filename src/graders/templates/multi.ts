@@ -1,65 +1,18 @@
 /**
  * OpenAI's `multi`: named sub-graders combined by a `calculate_output` formula,
- * e.g. "0.7 * exact + 0.3 * fuzzy". The formula is parsed by expr-eval-fork with
- * only arithmetic and a few math functions switched on; nothing is ever eval'd.
+ * e.g. "0.7 * exact + 0.3 * fuzzy". The formula language (arithmetic and a few math
+ * functions over the sub-graders' names; nothing is ever eval'd) is ../formula.ts.
  */
-import { Parser, type Expression } from 'expr-eval-fork';
 import type { GraderSpec, TaskItem } from '../../engine/task.ts';
 import { GraderConfigError, type Grader, type GradeResult, type Sample } from '../types.ts';
 import type { SpecReader } from '../spec.ts';
+import { compileFormula, FORMULA_FUNCTIONS } from '../formula.ts';
 import { checkLengths } from './per-sample.ts';
 
+export { FORMULA_FUNCTIONS };
 export type BuildGrader = (spec: GraderSpec, path: string) => Grader;
 
-/** Functions a formula may call; "log" is the natural logarithm, as in expr-eval. */
-export const FORMULA_FUNCTIONS = ['min', 'max', 'abs', 'floor', 'ceil', 'exp', 'sqrt', 'log'] as const;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-function formulaParser(): Parser {
-  const parser = new Parser({
-    operators: {
-      add: true, subtract: true, multiply: true, divide: true, power: true,
-      remainder: false, factorial: false, comparison: false, concatenate: false, conditional: false,
-      logical: false, in: false, assignment: false, fndef: false, random: false, length: false,
-    },
-  });
-  // expr-eval enables many unary operators (sin, round, …) and functions (random, map, …) by default;
-  // keep exactly the documented set so a formula means the same thing everywhere.
-  const allowed = new Set<string>(FORMULA_FUNCTIONS);
-  for (const table of [parser.unaryOps, parser.functions]) {
-    for (const key of Object.keys(table)) if (!allowed.has(key) && /^[a-z]/i.test(key)) delete table[key];
-  }
-  parser.consts = { PI: Math.PI, E: Math.E };
-  return parser;
-}
-
-/** Parses and checks a formula against the sub-grader names; throws GraderConfigError naming `path`. */
-export function compileFormula(formula: string, names: readonly string[], path: string): Expression {
-  let expr: Expression;
-  const shown = JSON.stringify(formula.length > 60 ? `${formula.slice(0, 57)}...` : formula);
-  // A dot after a name (min.call, a.constructor) is member access, which a formula never needs.
-  if (/[A-Za-z_$][\w$]*\s*\.\s*[A-Za-z_$]|\]\s*\./.test(formula)) {
-    throw new GraderConfigError(`${path} = ${shown}: member access (".") is not allowed; use numbers, grader names, + - * / ^, ( ), ${FORMULA_FUNCTIONS.join(' ')}`, path);
-  }
-  try {
-    expr = formulaParser().parse(formula);
-  } catch (e) {
-    throw new GraderConfigError(
-      `${path} = ${shown}: ${(e as Error).message} (allowed: numbers, grader names, + - * / ^, ( ), ${FORMULA_FUNCTIONS.join(' ')})`,
-      path,
-    );
-  }
-  const known = new Set([...names, ...FORMULA_FUNCTIONS]);
-  for (const v of expr.variables()) {
-    if (!known.has(v)) {
-      throw new GraderConfigError(
-        `${path} = ${shown}: "${v}" is neither a sub-grader (${names.join(', ') || 'none'}) nor an allowed function (${FORMULA_FUNCTIONS.join(', ')})`,
-        path,
-      );
-    }
-  }
-  return expr;
-}
 
 export function multi(r: SpecReader, build: BuildGrader): Grader {
   r.onlyFields(['graders', 'calculate_output']);
@@ -76,7 +29,7 @@ export function multi(r: SpecReader, build: BuildGrader): Grader {
   }
   const formula = r.string('calculate_output', '');
   if (!r.has('calculate_output')) r.fail('calculate_output', undefined, `is required, e.g. "${names.map((n) => `${(1 / names.length).toFixed(2)} * ${n}`).join(' + ')}"`);
-  const expr = compileFormula(formula, names, r.fieldPath('calculate_output'));
+  const formulaOf = compileFormula(formula, names, r.fieldPath('calculate_output'));
   const subGraders: Grader[] = [];
   try {
     for (const n of names) subGraders.push(build(specs[n], r.fieldPath(`graders.${n}`)));
@@ -108,7 +61,7 @@ export function multi(r: SpecReader, build: BuildGrader): Grader {
         for (let k = 0; k < names.length; k++) vars[names[k]] = results[k].scores[i];
         let v: number;
         try {
-          v = Number(expr.evaluate(vars));
+          v = formulaOf(vars);
         } catch (e) {
           v = NaN;
           firstError ??= `calculate_output failed on sample ${i}: ${(e as Error).message}`;
