@@ -88,10 +88,24 @@ export function lessonFigures(lesson: Lesson): LessonFigure[] {
     }
   });
   const figures = [...byKey.values()].sort((a, b) => a.step - b.step);
+  // A line's colour and dash follow what tells it apart (its run, else its lane, else its metric), the same
+  // across the lesson's figures: "No leash" is one colour in the entropy figure and in the KL figure.
+  const slots = new Map<string, number>();
   for (const f of figures) {
     const oneRun = new Set(f.lines.map((l) => l.run)).size === 1;
     const oneLane = new Set(f.lines.map((l) => l.lane)).size === 1;
     const oneMetric = new Set(f.lines.map((l) => l.metric)).size === 1;
+    const used = new Set<number>();
+    for (const l of f.lines) {
+      const key = [oneRun ? '' : `run:${l.run}`, oneLane ? '' : `lane:${l.lane}`, oneMetric && !(oneRun && oneLane) ? '' : `metric:${l.metric}`].join('|');
+      if (!slots.has(key)) slots.set(key, slots.size);
+      let k = slots.get(key)!;
+      // Two lines of one figure never share a look, whatever the lesson-wide slots say.
+      while (used.has(k % COLORS.length)) k++;
+      used.add(k % COLORS.length);
+      l.color = COLORS[k % COLORS.length];
+      l.dash = DASHES[k % DASHES.length];
+    }
     for (const l of f.lines) {
       const runLabel = lesson.runs.find((r) => r.id === l.run)?.label ?? l.run;
       const parts = [oneRun && f.lines.length > 1 ? null : runLabel, oneLane ? null : l.lane.toUpperCase(), oneMetric && f.lines.length > 1 ? null : metricWords(l.metric)];

@@ -28,6 +28,21 @@ describe('inline lesson figures', () => {
     });
   }
 
+  it('gives a run one look across a lesson\'s figures (the leash step\'s entropy and KL figures agree)', () => {
+    for (const lesson of LESSONS) {
+      const look = new Map<string, string>();
+      for (const f of lessonFigures(lesson)) {
+        if (new Set(f.lines.map((l) => l.run)).size < 2 || new Set(f.lines.map((l) => l.metric)).size > 1) continue;
+        for (const l of f.lines) {
+          const key = `${l.run}/${l.lane}`;
+          const seen = look.get(key);
+          if (seen) expect(`${l.color} ${l.dash.join()}`, `${lesson.id}: ${key} in ${f.id}`).toBe(seen);
+          else look.set(key, `${l.color} ${l.dash.join()}`);
+        }
+      }
+    }
+  });
+
   it('puts reward and the true metric of the reward-hacking run in one figure, on the 0–1 axis', () => {
     const lesson = lessonById('reward-hacking')!;
     const [fig] = figuresForStep(lesson, 2);
