@@ -1,10 +1,13 @@
 /**
- * Whole runs of the transformer on WebGPU (small shape: 1 layer, d_model 16):
+ * Whole runs of the transformer on WebGPU (small shape: 1 layer, d_model 16,
+ * small batches: on SwiftShader a step costs its dispatches, whatever the
+ * batch, and every backend compiles its pipelines, so the file stays ~20 s):
  * - 50 steps of RFT (partial-credit grader, KL and entropy bonus) and of SFT
  *   against the CPU engine: mean loss and reward within 1 %;
- * - two GPU runs give bit-identical parameters (hash of readState);
- * - a device lost mid-run continues on a new device with exactly the
- *   uninterrupted results (the resilient backend's journal replay).
+ * - two GPU runs give bit-identical parameters (hash of readState), and a
+ *   device lost mid-run continues on a new device with exactly the
+ *   uninterrupted results (the resilient backend's journal replay), in one
+ *   test: the uninterrupted run is the first of the two.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/engine/backend.ts';
@@ -18,8 +21,8 @@ import { gpu, setup } from './helpers.ts';
 
 const POLICY = { kind: 'transformer', init: 'random', layers: 1, d_model: 16, heads: 2 };
 const FUZZY = { type: 'text_similarity', evaluation_metric: 'fuzzy_match', input: '{{sample.output_text}}', reference: '{{item.reference}}' };
-const RFT = { task: 'reverse', objective: 'rft', seed: 3, batch_prompts: 4, num_generations: 8, grader: FUZZY, policy: POLICY, optimizer: { learning_rate: 3e-3 }, rft: { beta: 0.05, entropy_coef: 0.01 } };
-const SFT = { task: 'reverse', objective: 'sft', seed: 3, batch_prompts: 8, num_generations: 4, policy: POLICY, optimizer: { learning_rate: 3e-3 } };
+const RFT = { task: 'reverse', objective: 'rft', seed: 3, batch_prompts: 2, num_generations: 4, grader: FUZZY, policy: POLICY, optimizer: { learning_rate: 3e-3 }, rft: { beta: 0.05, entropy_coef: 0.01 } };
+const SFT = { task: 'reverse', objective: 'sft', seed: 3, batch_prompts: 4, num_generations: 4, policy: POLICY, optimizer: { learning_rate: 3e-3 } };
 
 const live: Backend[] = [];
 afterEach(() => {
@@ -69,26 +72,23 @@ describe.skipIf(!gpu)('transformer on WebGPU: whole runs', () => {
     if (_name === 'SFT') expect(last.loss).toBeLessThan(first.loss);
   }, 120_000);
 
-  it('two GPU runs give identical parameters', async () => {
-    const a = await WebGpuBackend.create(gpu!, setup(RFT).state);
-    await run(RFT, a, 5);
-    const b = await WebGpuBackend.create(gpu!, setup(RFT).state);
-    await run(RFT, b, 5);
-    expect(await hash(b)).toBe(await hash(a));
-  }, 60_000);
-
-  it('a device lost mid-run continues on a new device with exactly the uninterrupted results', async () => {
-    const steps = 10;
-    const reference = await run(RFT, (await selectBackend('webgpu', setup(RFT).state, gpu)).backend, steps);
+  it('two GPU runs give identical parameters; a device lost mid-run continues on a new device with exactly the uninterrupted results', async () => {
+    const steps = 8;
+    const first = await WebGpuBackend.create(gpu!, setup(RFT).state);
+    const reference = await run(RFT, first, steps);
+    const second = await WebGpuBackend.create(gpu!, setup(RFT).state);
+    expect(await run(RFT, second, steps)).toEqual(reference);
+    expect(await hash(second)).toBe(await hash(first));
     const notices: string[] = [];
     const { backend } = await selectBackend('webgpu', setup(RFT).state, gpu, undefined, { syncEvery: 4, onNotice: (m) => notices.push(m) });
     const device = () => ((backend as ResilientBackend).current as WebGpuBackend).gpuDevice;
+    // Lost after a journal sync (every 4 steps) and between two: the new device replays from the synced state.
     const metrics = await run(RFT, backend, steps, (step) => {
-      if (step === 4 || step === 8) device().destroy();
+      if (step === 6) device().destroy();
     });
-    expect(notices).toHaveLength(2);
+    expect(notices).toHaveLength(1);
     expect(backend.kind).toBe('webgpu');
     expect(metrics).toEqual(reference);
-    expect(await hash(backend)).toBe(await hash(live[0]));
+    expect(await hash(backend)).toBe(await hash(first));
   }, 120_000);
 });
