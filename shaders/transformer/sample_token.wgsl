@@ -7,7 +7,8 @@
 // CPU's f64 sum of the same probabilities (they differ from the CPU's only by
 // the forward's rounding). An answer ends at EOS or after L tokens; later
 // positions hold EOS. Position 0 also writes the prompt of each answer and
-// clears its length (0: not finished). One invocation per answer.
+// clears its length (0: not finished). With `compact`, probs are a decode
+// step's, one row per answer. One invocation per answer.
 
 struct Params {
   seed: u32,
@@ -16,6 +17,8 @@ struct Params {
   count: u32,
   seq_len: u32,
   position: u32,
+  // 1: probs are compact, [count][V] (a decode step's), else [count][seq_len][V].
+  compact: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -45,7 +48,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     return;
   }
   let start = prompts[PROMPTS + p] - 1u;
-  let z = (n * params.seq_len + start + t) * V;
+  var z = (n * params.seq_len + start + t) * V;
+  if (params.compact != 0u) {
+    z = n * V;
+  }
   let u = vec2<f32>(u32_to_unit(draw_u32(params.seed, params.stream, params.step, n, t)), 0.0);
   var acc = vec2<f32>(0.0, 0.0);
   var last = 0u;

@@ -14,8 +14,15 @@
  * - backward(batch): logits_grad (the upstream per visit to ∂L/∂z, entropy
  *   term included), gpt2_backward's kernels into the padded gradient, then
  *   unpack_grad (flat gradient and Σ g² terms);
- * - sample: per answer position one forward over the contexts so far, then
- *   sample_token (inverse CDF with the CPU's counter-based draws).
+ * - sample: incremental decoding, as decode() in
+ *   src/models/transformer/sampling.ts: one forward over the prompts (the
+ *   longest's length), sample_token for answer position 0, then per later
+ *   position one decode step over one row per answer (decode_embed, the
+ *   layers on compact [N][C] rows with attention_decode reading and extending
+ *   the KV cache: the prompt forward's qkv plus a per-layer extension), then
+ *   sample_token (inverse CDF with the CPU's counter-based draws). Each row is
+ *   the same sums in the same order as a full forward's. Rotary positions
+ *   take the full forward per position (no decode kernels for them yet).
  *
  * Rows are [count][S] with S = the longest prompt of the batch (with its
  * separator) + max_len − 1 for visits, and the longest prompt + position for
@@ -44,6 +51,8 @@ export const TRANSFORMER_POLICY_KERNELS = [
   'transformer/visit_stats',
   'transformer/logits_grad',
   'transformer/sample_token',
+  'transformer/decode_embed',
+  'transformer/attention_decode',
 ] as const;
 
 /** How the matmuls read their operands in the policy (see TransformerKernelShape.matmul). */
@@ -73,6 +82,14 @@ interface Acts {
   d: Record<'dlogits' | 'dlnf' | 'dres' | 'dln' | 'dqkv' | 'dqkvr' | 'datty' | 'dfch' | 'dfchGelu', GPUBuffer>;
 }
 
+/** A decode step's compact activations ([count] rows, reused by every layer) and each layer's KV extension. */
+interface Decode {
+  count: number;
+  x: GPUBuffer; ln: GPUBuffer; mean: GPUBuffer; rstd: GPUBuffer; qkv: GPUBuffer; atty: GPUBuffer; res2: GPUBuffer;
+  fch: GPUBuffer; fchGelu: GPUBuffer; lnf: GPUBuffer; logits: GPUBuffer; probs: GPUBuffer; logZ: GPUBuffer;
+  ext: GPUBuffer[];
+}
+
 const pad = (n: number) => Math.ceil(Math.max(n, 1) / PAD_FLOATS) * PAD_FLOATS;
 
 export class TransformerGpuModel implements GpuPolicyModel {
@@ -87,6 +104,7 @@ export class TransformerGpuModel implements GpuPolicyModel {
   private readonly longestPrompt: number;
   private readonly b: { segs: GPUBuffer; params: GPUBuffer; ref: GPUBuffer; grad: GPUBuffer; prompts: GPUBuffer; terms: GPUBuffer; cos: GPUBuffer | null; sin: GPUBuffer | null };
   private acts: Acts | null = null;
+  private dec: Decode | null = null;
   private readonly outgrown: GPUBuffer[] = [];
   /** The batch of the last `visits` (backward runs on its activations). */
   private last: { batch: DeviceBatch; S: number; T: number } | null = null;
@@ -179,18 +197,35 @@ export class TransformerGpuModel implements GpuPolicyModel {
   sample(sub: Submission, prompts: ArenaRange, count: number, batch: GPUBuffer, draw: { seed: number; stream: StreamId; step: number; temperature: number }): void {
     this.pack(sub);
     const N = count;
-    const a = this.ensure(N, this.longestPrompt + this.L - 1);
-    for (let t = 0; t < this.L; t++) {
-      const S = this.longestPrompt + t;
-      this.run(sub, 'build_context', { count: N, seq_len: S, generated: t }, { batch, prompt_of: prompts, prompts: this.b.prompts, tokens: a.tokens, targets: a.targets }, N * S);
-      this.forward(sub, a, 'policy', N, S, draw.temperature);
+    const draws = (t: number, S: number, compact: boolean, probs: GPUBuffer) =>
       this.run(
         sub,
         'sample_token',
-        { seed: draw.seed, stream: draw.stream, step: draw.step, count: N, seq_len: S, position: t },
-        { prompt_of: prompts, prompts: this.b.prompts, probs: a.probs, batch },
+        { seed: draw.seed, stream: draw.stream, step: draw.step, count: N, seq_len: S, position: t, compact: compact ? 1 : 0 },
+        { prompt_of: prompts, prompts: this.b.prompts, probs, batch },
         N,
       );
+    const context = (a: Acts, S: number, t: number) =>
+      this.run(sub, 'build_context', { count: N, seq_len: S, generated: t }, { batch, prompt_of: prompts, prompts: this.b.prompts, tokens: a.tokens, targets: a.targets }, N * S);
+    if (this.cfg.positions === 'rotary') {
+      const a = this.ensure(N, this.longestPrompt + this.L - 1);
+      for (let t = 0; t < this.L; t++) {
+        const S = this.longestPrompt + t;
+        context(a, S, t);
+        this.forward(sub, a, 'policy', N, S, draw.temperature);
+        draws(t, S, false, a.probs);
+      }
+    } else {
+      const S0 = this.longestPrompt;
+      const a = this.ensure(N, S0);
+      context(a, S0, 0);
+      this.forward(sub, a, 'policy', N, S0, draw.temperature);
+      draws(0, S0, false, a.probs);
+      const d = this.decodeBuffers(N);
+      for (let t = 1; t < this.L; t++) {
+        this.decodeStep(sub, a, d, prompts, batch, N, S0, t, draw.temperature);
+        draws(t, 1, true, d.probs);
+      }
     }
     // The activations now hold a sampling step's forward, not a batch's visits.
     this.last = null;
@@ -223,6 +258,8 @@ export class TransformerGpuModel implements GpuPolicyModel {
     for (const buffer of [...Object.values(this.b), ...this.outgrown]) buffer?.destroy();
     if (this.acts) for (const buffer of actBuffers(this.acts)) buffer.destroy();
     this.acts = null;
+    if (this.dec) for (const buffer of decodeBuffers(this.dec)) buffer.destroy();
+    this.dec = null;
     this.ops.destroy();
   }
 
@@ -276,6 +313,54 @@ export class TransformerGpuModel implements GpuPolicyModel {
     ops.layernorm_forward(sub, { rows, C, eps: LAYERNORM_EPS, inp: a.layers[L - 1].residual3, weight: p('lnfw'), bias: p('lnfb'), out: a.lnf, mean: a.lnfMean, rstd: a.lnfRstd });
     ops.matmul_forward(sub, { rows, C, OC: V, inp: a.lnf, weight: p('lmheadw'), bias: null, out: head(a.logits, a.head, rows * V) });
     ops.logsoftmax_forward(sub, { rows, vocab: V, temperature, logits: head(a.logits, a.head, rows * V), probs: head(a.probs, a.head, rows * V), logZ: head(a.logZ, a.zHalf, rows) });
+  }
+
+  /**
+   * The forward of answer position t ≥ 1 on one row per answer (its new
+   * position plen + t − 1), the policy's parameters, into d.probs; attention
+   * reads the keys and values of earlier positions from a's qkv (the prompt
+   * forward, [N][S0]) and each layer's extension, and adds this position's.
+   */
+  private decodeStep(sub: Submission, a: Acts, d: Decode, prompts: ArenaRange, batch: GPUBuffer, N: number, S0: number, t: number, temperature: number): void {
+    const { ops, cfg } = this;
+    const { layers: L, dModel: C, dMlp: M, heads: NH, vocabOut: V } = cfg;
+    const p = (name: ParamName, l = 0) => this.param('policy', name, l);
+    this.run(sub, 'decode_embed', { count: N, channels: C, position: t, use_wpe: 1 }, { batch, prompt_of: prompts, prompts: this.b.prompts, wte: p('wte'), wpe: p('wpe'), out: d.x }, N * C);
+    for (let l = 0; l < L; l++) {
+      ops.layernorm_forward(sub, { rows: N, C, eps: LAYERNORM_EPS, inp: d.x, weight: p('ln1w', l), bias: p('ln1b', l), out: d.ln, mean: d.mean, rstd: d.rstd });
+      ops.matmul_forward(sub, { rows: N, C, OC: 3 * C, inp: d.ln, weight: p('qkvw', l), bias: p('qkvb', l), out: d.qkv });
+      this.run(
+        sub,
+        'attention_decode',
+        { count: N, heads: NH, channels: C, prefix: S0, position: t, scale: 1 / Math.sqrt(C / NH) },
+        { prompt_of: prompts, prompts: this.b.prompts, qkv: d.qkv, cache: a.layers[l].qkv, ext: d.ext[l], out: d.atty },
+        N * NH,
+      );
+      ops.matmul_forward(sub, { rows: N, C, OC: C, inp: d.atty, weight: p('attprojw', l), bias: p('attprojb', l), residual: d.x, out: d.res2 });
+      ops.layernorm_forward(sub, { rows: N, C, eps: LAYERNORM_EPS, inp: d.res2, weight: p('ln2w', l), bias: p('ln2b', l), out: d.ln, mean: d.mean, rstd: d.rstd });
+      ops.matmul_forward(sub, { rows: N, C, OC: M, inp: d.ln, weight: p('fcw', l), bias: p('fcb', l), out: d.fch });
+      ops.gelu_forward(sub, { count: N * M, inp: d.fch, out: d.fchGelu });
+      // The layer's output replaces its input (read only by ln1 and the attention projection's residual, above).
+      ops.matmul_forward(sub, { rows: N, C: M, OC: C, inp: d.fchGelu, weight: p('fcprojw', l), bias: p('fcprojb', l), residual: d.res2, out: d.x });
+    }
+    ops.layernorm_forward(sub, { rows: N, C, eps: LAYERNORM_EPS, inp: d.x, weight: p('lnfw'), bias: p('lnfb'), out: d.lnf, mean: d.mean, rstd: d.rstd });
+    ops.matmul_forward(sub, { rows: N, C, OC: V, inp: d.lnf, weight: p('lmheadw'), bias: null, out: d.logits });
+    ops.logsoftmax_forward(sub, { rows: N, vocab: V, temperature, logits: d.logits, probs: d.probs, logZ: d.logZ });
+  }
+
+  private decodeBuffers(N: number): Decode {
+    if (this.dec && this.dec.count >= N) return this.dec;
+    if (this.dec) this.outgrown.push(...decodeBuffers(this.dec)); // queued work may still use them
+    const { layers: L, dModel: C, dMlp: M } = this.cfg;
+    const V = this.V;
+    const f = (label: string, floats: number) => this.ctx.createBuffer(`transformer decode ${label}`, Math.max(floats, 4) * 4);
+    this.dec = {
+      count: N,
+      x: f('x', N * C), ln: f('ln', N * C), mean: f('mean', N), rstd: f('rstd', N), qkv: f('qkv', N * 3 * C), atty: f('atty', N * C), res2: f('residual2', N * C),
+      fch: f('fch', N * M), fchGelu: f('fch gelu', N * M), lnf: f('lnf', N * C), logits: f('logits', N * V), probs: f('probs', N * V), logZ: f('log z', N),
+      ext: Array.from({ length: L }, (_, l) => f(`kv ${l}`, N * this.L * 2 * C)),
+    };
+    return this.dec;
   }
 
   /** gpt2_backward from a.d.dlogits, adding into the padded gradient (cleared by the caller). */
@@ -368,6 +453,11 @@ export class TransformerGpuModel implements GpuPolicyModel {
       },
     };
   }
+}
+
+function decodeBuffers(d: Decode): GPUBuffer[] {
+  const { count: _count, ext, ...rest } = d;
+  return [...Object.values(rest), ...ext];
 }
 
 function actBuffers(a: Acts): GPUBuffer[] {
