@@ -54,38 +54,55 @@ fn tiled(w: u32, lid: vec3<u32>) {
   }
 }
 
+// A 4 × 4 block of dinp per invocation (rows r0..r0+3, channels i..i+3); past
+// the last row or channel a lane repeats the last one and is not stored.
 fn direct(n: u32) {
   let C = params.channels;
   let OC = params.out_channels;
+  let R = params.rows;
   let quads = (C + 3u) / 4u;
-  if (n >= params.rows * quads) {
+  if (n >= ((R + 3u) / 4u) * quads) {
     return;
   }
-  let r = n / quads;
+  let r0 = (n / quads) * 4u;
   let i = (n % quads) * 4u;
-  let i1 = min(i + 1u, C - 1u);
-  let i2 = min(i + 2u, C - 1u);
-  let i3 = min(i + 3u, C - 1u);
-  var a0 = 0.0;
-  var a1 = 0.0;
-  var a2 = 0.0;
-  var a3 = 0.0;
+  let is = vec4<u32>(i, min(i + 1u, C - 1u), min(i + 2u, C - 1u), min(i + 3u, C - 1u));
+  let rs = vec4<u32>(r0, min(r0 + 1u, R - 1u), min(r0 + 2u, R - 1u), min(r0 + 3u, R - 1u)) * OC;
+  var a0 = vec4<f32>(0.0);
+  var a1 = vec4<f32>(0.0);
+  var a2 = vec4<f32>(0.0);
+  var a3 = vec4<f32>(0.0);
   for (var k = 0u; k < OC; k++) {
-    let x = dout[r * OC + k];
-    a0 += x * weight[k * C + i];
-    a1 += x * weight[k * C + i1];
-    a2 += x * weight[k * C + i2];
-    a3 += x * weight[k * C + i3];
+    let wk = k * C;
+    let w = vec4<f32>(weight[wk + is.x], weight[wk + is.y], weight[wk + is.z], weight[wk + is.w]);
+    a0 += dout[rs.x + k] * w;
+    a1 += dout[rs.y + k] * w;
+    a2 += dout[rs.z + k] * w;
+    a3 += dout[rs.w + k] * w;
   }
-  dinp[r * C + i] += a0;
+  add4(r0, i, a0);
+  if (r0 + 1u < R) {
+    add4(r0 + 1u, i, a1);
+  }
+  if (r0 + 2u < R) {
+    add4(r0 + 2u, i, a2);
+  }
+  if (r0 + 3u < R) {
+    add4(r0 + 3u, i, a3);
+  }
+}
+
+fn add4(r: u32, i: u32, a: vec4<f32>) {
+  let C = params.channels;
+  dinp[r * C + i] += a.x;
   if (i + 1u < C) {
-    dinp[r * C + i + 1u] += a1;
+    dinp[r * C + i + 1u] += a.y;
   }
   if (i + 2u < C) {
-    dinp[r * C + i + 2u] += a2;
+    dinp[r * C + i + 2u] += a.z;
   }
   if (i + 3u < C) {
-    dinp[r * C + i + 3u] += a3;
+    dinp[r * C + i + 3u] += a.w;
   }
 }
 

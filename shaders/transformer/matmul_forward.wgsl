@@ -7,9 +7,10 @@
 // the same, so are the bits:
 // - tiled: each 16×16 workgroup computes a 16×16 block of out, stepping over C
 //   in 16-wide tiles staged in workgroup memory (what a GPU wants);
-// - direct: each invocation computes 4 adjacent outputs of a row from storage,
-//   with no barrier, reusing each input it loads 4 times (several times faster
-//   on a software renderer, which runs a barrier as a switch of every fiber).
+// - direct: each invocation computes a 4 × 4 block of out (4 rows × 4 adjacent
+//   channels) from storage, with no barrier, reusing each input and weight it
+//   loads 4 times (several times faster on a software renderer, which runs a
+//   barrier as a switch of every fiber and every load as a per-lane gather).
 
 struct Params {
   rows: u32,
@@ -88,36 +89,53 @@ fn tiled(w: u32, lid: vec3<u32>) {
 fn direct(n: u32) {
   let C = params.channels;
   let OC = params.out_channels;
+  let R = params.rows;
   let quads = (OC + 3u) / 4u;
-  if (n >= params.rows * quads) {
+  if (n >= ((R + 3u) / 4u) * quads) {
     return;
   }
-  let r = n / quads;
+  // A 4 × 4 block: rows r0..r0+3, channels o..o+3. Past the last row or
+  // channel, a lane repeats the last one and is not stored.
+  let r0 = (n / quads) * 4u;
   let o = (n % quads) * 4u;
-  // Past the last channel, a lane repeats the last one and is not stored.
-  let o1 = min(o + 1u, OC - 1u);
-  let o2 = min(o + 2u, OC - 1u);
-  let o3 = min(o + 3u, OC - 1u);
-  var a0 = start(o);
-  var a1 = start(o1);
-  var a2 = start(o2);
-  var a3 = start(o3);
+  let os = vec4<u32>(o, min(o + 1u, OC - 1u), min(o + 2u, OC - 1u), min(o + 3u, OC - 1u));
+  let rs = vec4<u32>(r0, min(r0 + 1u, R - 1u), min(r0 + 2u, R - 1u), min(r0 + 3u, R - 1u)) * C;
+  let ws = os * C;
+  let b = vec4<f32>(start(os.x), start(os.y), start(os.z), start(os.w));
+  var a0 = b;
+  var a1 = b;
+  var a2 = b;
+  var a3 = b;
   for (var k = 0u; k < C; k++) {
-    let x = inp[r * C + k];
-    a0 += x * weight[o * C + k];
-    a1 += x * weight[o1 * C + k];
-    a2 += x * weight[o2 * C + k];
-    a3 += x * weight[o3 * C + k];
+    let w = vec4<f32>(weight[ws.x + k], weight[ws.y + k], weight[ws.z + k], weight[ws.w + k]);
+    a0 += inp[rs.x + k] * w;
+    a1 += inp[rs.y + k] * w;
+    a2 += inp[rs.z + k] * w;
+    a3 += inp[rs.w + k] * w;
   }
-  store(r, o, a0);
+  store4(r0, o, a0);
+  if (r0 + 1u < R) {
+    store4(r0 + 1u, o, a1);
+  }
+  if (r0 + 2u < R) {
+    store4(r0 + 2u, o, a2);
+  }
+  if (r0 + 3u < R) {
+    store4(r0 + 3u, o, a3);
+  }
+}
+
+fn store4(r: u32, o: u32, a: vec4<f32>) {
+  let OC = params.out_channels;
+  store(r, o, a.x);
   if (o + 1u < OC) {
-    store(r, o + 1u, a1);
+    store(r, o + 1u, a.y);
   }
   if (o + 2u < OC) {
-    store(r, o + 2u, a2);
+    store(r, o + 2u, a.z);
   }
   if (o + 3u < OC) {
-    store(r, o + 3u, a3);
+    store(r, o + 3u, a.w);
   }
 }
 

@@ -49,8 +49,8 @@ export interface TransformerKernelShape {
   /**
    * How the matmul kernels read their operands (the same sums in the same
    * order either way, so the same bits): 'shared' stages 16 × 16 tiles in
-   * workgroup memory, as a GPU wants; 'direct' has each invocation make 4
-   * adjacent outputs from storage with no barrier, which a software renderer
+   * workgroup memory, as a GPU wants; 'direct' has each invocation make a
+   * 4 × 4 block of outputs (the weight gradient: 4 adjacent) from storage with no barrier, which a software renderer
    * runs several times faster (SwiftShader runs a barrier as a switch of every
    * invocation's fiber). Default 'shared'.
    */
@@ -140,9 +140,9 @@ export class TransformerKernels {
     return groups(n, this.shape.workgroupSize);
   }
 
-  /** Workgroups of a matmul over an [n][m] result. */
-  private matmulGroups(n: number, m: number): number {
-    return this.shape.matmul === 'direct' ? groups(n * Math.ceil(m / 4), MM_DIRECT_WG) : groups(n, TILE) * groups(m, TILE);
+  /** Workgroups of a matmul over an [n][m] result (direct: `rowsPer` × 4 outputs per invocation). */
+  private matmulGroups(n: number, m: number, rowsPer = 1): number {
+    return this.shape.matmul === 'direct' ? groups(Math.ceil(n / rowsPer) * Math.ceil(m / 4), MM_DIRECT_WG) : groups(n, TILE) * groups(m, TILE);
   }
 
   private checkHead(T: number, NH: number, C: number): void {
@@ -176,13 +176,13 @@ export class TransformerKernels {
   matmul_forward(sub: Submission, a: { rows: number; C: number; OC: number; inp: Binding; weight: Binding; bias: Binding | null; residual?: Binding | null; out: Binding }): void {
     const uniforms = { rows: a.rows, channels: a.C, out_channels: a.OC, has_bias: a.bias ? 1 : 0, has_residual: a.residual ? 1 : 0 };
     const buffers = { inp: a.inp, weight: a.weight, bias: a.bias ?? this.placeholder, residual: a.residual ?? this.placeholder, out: a.out };
-    this.run(sub, 'matmul_forward', uniforms, buffers, this.matmulGroups(a.rows, a.OC));
+    this.run(sub, 'matmul_forward', uniforms, buffers, this.matmulGroups(a.rows, a.OC, 4));
   }
 
   /** dinp += dout · weight. */
   matmul_backward_input(sub: Submission, a: { rows: number; C: number; OC: number; dout: Binding; weight: Binding; dinp: Binding }): void {
     const { rows, C, OC, ...buffers } = a;
-    this.run(sub, 'matmul_backward_input', { rows, channels: C, out_channels: OC }, buffers, this.matmulGroups(rows, C));
+    this.run(sub, 'matmul_backward_input', { rows, channels: C, out_channels: OC }, buffers, this.matmulGroups(rows, C, 4));
   }
 
   /** dweight += doutᵀ · inp, dbias += Σ_rows dout. */
