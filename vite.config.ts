@@ -20,9 +20,29 @@ function contentSecurityPolicy(): Plugin {
 
 /**
  * The page's chunks are minified by terser (two compress passes): 6 kB smaller gzipped than the
- * default minifier on the page bundle. The workers keep the default, which does better on them.
+ * default minifier on the page bundle.
  */
 export const TERSER = { compress: { passes: 2 }, mangle: true, format: { comments: false } } as const;
+
+/**
+ * The workers' chunks get the same terser pass after the default minifier has run (a worker build
+ * does not apply build.minify's terser): the training worker shrinks from ~107 to ~96 kB gzipped.
+ */
+export function terserWorkerChunks(): Plugin {
+  return {
+    name: 'rft-terser-worker-chunks',
+    apply: 'build',
+    enforce: 'post',
+    async generateBundle(_options, bundle) {
+      const { minify } = await import('terser');
+      for (const chunk of Object.values(bundle)) {
+        if (chunk.type !== 'chunk') continue;
+        const out = await minify(chunk.code, { ...TERSER, module: true });
+        if (out.code) chunk.code = out.code;
+      }
+    },
+  };
+}
 
 export default defineConfig({
   // Relative base: the built files work from any sub-path or a USB stick.
@@ -31,7 +51,7 @@ export default defineConfig({
   plugins: [svelte(), contentSecurityPolicy(), VitePWA(pwaOptions)],
   build: { minify: 'terser', terserOptions: TERSER },
   // The shaders are bundled into the training worker, whose build has its own plugin list.
-  worker: { format: 'es', plugins: () => [wgslMinify()] },
+  worker: { format: 'es', plugins: () => [wgslMinify(), terserWorkerChunks()] },
   test: {
     include: ['tests/**/*.test.ts'],
     testTimeout: 120_000,

@@ -115,7 +115,7 @@ describe.skipIf(!HAVE_CHROMIUM)('charts and tables (CPU backend)', () => {
   it('heatmap rows no answer reaches say "ended", not a uniform 25 %', async () => {
     const page = await open({ task: 'reverse', steps: 2000 });
     const rft = page.getByRole('region', { name: 'RFT', exact: true });
-    await page.getByRole('button', { name: 'Step' }).click();
+    await page.getByRole('button', { name: 'Step', exact: true }).click();
     await expect.poll(() => rft.locator('table.heatmap tbody tr').count(), POLL).toBeGreaterThan(0);
     // At the start every position is reached by some answers: nothing is ended yet.
     expect(await rft.getByText('ended: answers stop before here').count()).toBe(0);
@@ -136,7 +136,7 @@ describe.skipIf(!HAVE_CHROMIUM)('charts and tables (CPU backend)', () => {
     await page.getByLabel('Import JSONL files').setInputFiles({ name: 'wide.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from(lines.join('\n') + '\n') });
     const vocab = page.getByLabel(/^Vocabulary/);
     await expect.poll(() => vocab.inputValue(), POLL).toBe([...letters].sort().join(''));
-    await page.getByRole('button', { name: 'Step' }).click();
+    await page.getByRole('button', { name: 'Step', exact: true }).click();
     const sft = page.getByRole('region', { name: 'SFT', exact: true });
     const heatmap = sft.locator('table.heatmap');
     await expect.poll(() => heatmap.locator('thead th').count(), POLL).toBe(1 + 1 + 28);
@@ -180,7 +180,7 @@ describe.skipIf(!HAVE_CHROMIUM)('charts and tables (CPU backend)', () => {
         return page.getByText(/31 characters plus end-of-answer/).count();
       }, POLL)
       .toBe(1);
-    await page.getByRole('button', { name: 'Step' }).click();
+    await page.getByRole('button', { name: 'Step', exact: true }).click();
     await expect.poll(() => heatmap.locator('thead th').count(), POLL).toBe(1 + 1 + 31);
     expect(await page.getByText('Set by you (task.alphabet).', { exact: false }).count()).toBe(1);
     // A vocabulary missing characters the answers use is refused on Reset, naming file, line and characters; the run keeps its own.
@@ -188,7 +188,7 @@ describe.skipIf(!HAVE_CHROMIUM)('charts and tables (CPU backend)', () => {
     await vocab.press('Enter');
     await reset.click();
     await expect.poll(() => page.getByText(/Not applied: wide\.jsonl line 2: answer "cd" uses "c" "d", which task\.alphabet does not have/).count(), POLL).toBe(1);
-    await page.getByRole('button', { name: 'Step' }).click();
+    await page.getByRole('button', { name: 'Step', exact: true }).click();
     await expect.poll(() => step(page), POLL).toBe(2);
     expect(await heatmap.locator('thead th').count()).toBe(1 + 1 + 31);
     await page.context().close();

@@ -105,7 +105,7 @@ describe.skipIf(!HAVE_CHROMIUM).each([
     expect(await step()).toBe(paused);
     await page.getByRole('button', { name: 'Play' }).waitFor({ state: 'visible', timeout: 15_000 });
     // The run is finished: Step does not pass the end, it says so.
-    await page.getByRole('button', { name: 'Step' }).click();
+    await page.getByRole('button', { name: 'Step', exact: true }).click();
     await page.getByText(/Finished 300 steps/).waitFor({ state: 'visible', timeout: 15_000 });
     expect(await step()).toBe(paused);
     // Raising Steps lets Step go on.
@@ -113,12 +113,14 @@ describe.skipIf(!HAVE_CHROMIUM).each([
     await stepsBox.fill('400');
     await stepsBox.press('Enter');
     await page.waitForFunction(() => window.__rftPlayground.progress().steps === 400);
-    await page.getByRole('button', { name: 'Step' }).click();
+    await page.getByRole('button', { name: 'Step', exact: true }).click();
     await page.waitForFunction((s) => window.__rftPlayground.progress().step === s + 1, paused);
     expect((await page.evaluate(() => window.__rftPlayground.metrics())).rft.at(-1)!.step).toBe(paused + 1);
     await page.getByRole('button', { name: 'Reset', exact: true }).click();
     await page.waitForFunction(() => window.__rftPlayground.progress().step === 0);
-    expect((await page.evaluate(() => window.__rftPlayground.chartData('reward')))!.every((d) => d.points.length === 0)).toBe(true);
+    expect((await page.evaluate(() => window.__rftPlayground.chartData('reward')))!.filter((d) => !d.ghost).every((d) => d.points.length === 0)).toBe(true);
+    // ... while the finished run stays on the chart as a ghost.
+    expect((await page.evaluate(() => window.__rftPlayground.chartData('reward')))!.some((d) => d.ghost && d.points.length > 0)).toBe(true);
     expect(await page.getByTestId('step-counter').textContent()).toBe('0');
   });
 
@@ -163,7 +165,7 @@ describe.skipIf(!HAVE_CHROMIUM).each([
     expect(await editor.evaluate((el) => (el.getAttribute('aria-describedby') ?? '').split(' ').map((id) => document.getElementById(id)?.textContent).join(' '))).toMatch(/Line 7, column \d+: SyntaxError/);
     await shot('grader-error');
     const before = await step();
-    await page.getByRole('button', { name: 'Step' }).click();
+    await page.getByRole('button', { name: 'Step', exact: true }).click();
     await page.waitForFunction((s) => window.__rftPlayground.progress().step === s + 1, before);
     // The bench still scores with the grader in use (exact match): "cba" answers "abc" only.
     await page.getByLabel('Answer to score').fill('zzz');
@@ -211,7 +213,7 @@ describe.skipIf(!HAVE_CHROMIUM).each([
     await shot('import-error');
     // The run is untouched.
     const before = await step();
-    await page.getByRole('button', { name: 'Step' }).click();
+    await page.getByRole('button', { name: 'Step', exact: true }).click();
     await page.waitForFunction((s) => window.__rftPlayground.progress().step === s + 1, before);
   });
 
@@ -232,7 +234,7 @@ describe.skipIf(!HAVE_CHROMIUM).each([
     expect(await page.getByRole('radiogroup', { name: 'Prompts' }).getByRole('radio').allTextContents()).toEqual(['ab', 'ba', 'aab', 'abb']);
     // No preference pairs in an SFT file: the DPO lane is switched off and says why.
     await page.getByText(/Off: .*preference pairs/).waitFor({ state: 'visible', timeout: 15_000 });
-    await page.getByRole('button', { name: 'Step' }).click();
+    await page.getByRole('button', { name: 'Step', exact: true }).click();
     await page.waitForFunction(() => window.__rftPlayground.progress().step === 1);
     await shot('imported');
   });
