@@ -191,11 +191,11 @@ export class TransformerKernels {
     this.run(sub, 'matmul_backward_weight', uniforms, { dout: a.dout, inp: a.inp, dweight: a.dweight, dbias: a.dbias ?? this.placeholder }, this.matmulGroups(a.OC, a.C + 1));
   }
 
-  /** qkv [B][T][3C] → out [B][T][C] and att [B][NH][T][T]; one workgroup per (sequence, head). */
+  /** qkv [B][T][3C] → out [B][T][C] and att [B][NH][T][T]; one invocation per (sequence, head, query position). */
   attention_forward(sub: Submission, a: { B: number; T: number; NH: number; C: number; inp: Binding; out: Binding; att: Binding }): void {
     this.checkHead(a.T, a.NH, a.C);
     const { B, T, NH, C, ...buffers } = a;
-    this.run(sub, 'attention_forward', { batch: B, seq_len: T, heads: NH, channels: C, scale: 1 / Math.sqrt(C / NH) }, buffers, B * NH);
+    this.run(sub, 'attention_forward', { batch: B, seq_len: T, heads: NH, channels: C, scale: 1 / Math.sqrt(C / NH) }, buffers, this.elementwise(B * NH * T));
   }
 
   /** dinp (qkv) += the gradient of attention_forward. */
