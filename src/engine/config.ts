@@ -54,7 +54,7 @@ const configObject = z
           d_mlp: withDefault(z.nullable(positiveInt(4096)), null),
           positions: withDefault(z.enum(POSITIONS), 'learned'),
           /** Transformer base: pretraining stops once greedy accuracy on its own check prompts reaches this ... */
-          base_accuracy: withDefault(num(z.gt(0), z.lte(1)), 0.65),
+          base_accuracy: withDefault(num(z.gt(0), z.lte(1)), 0.75),
           /** ... or after this many steps. */
           base_max_steps: withDefault(int(1, 100_000), 2000),
         }),
