@@ -10,8 +10,10 @@
  *   which the next context needs), exact-match grading in JS, group-normalised
  *   advantages, loss −Σ A·log π(token) / tokens (no reference forward: our
  *   step also runs the reference's forward for the KL statistics);
+ *   A tfjs user has no KV cache short of writing one: this is the plain loop.
  * - SFT: cross-entropy over a batch of 64 demonstrations.
  */
+import { register } from 'node:module';
 import { loadConfig } from '../src/engine/config.ts';
 import { initialState, resolveTask } from '../src/engine/setup.ts';
 import { Vocabulary } from '../src/engine/task.ts';
@@ -22,6 +24,21 @@ import { transformerConfigOf } from '../src/models/transformer/shape.ts';
 import { benchConfig, type Size } from './transformer.ts';
 
 type TF = typeof import('@tensorflow/tfjs-core');
+
+const TFJS_RESOLVE_HOOK = `
+export async function resolve(specifier, context, next) {
+  try {
+    return await next(specifier, context);
+  } catch (e) {
+    if (!(context.parentURL ?? '').includes('/@tensorflow/') || !specifier.startsWith('.')) throw e;
+    for (const tail of ['.js', '/index.js']) {
+      try {
+        return await next(specifier + tail, context);
+      } catch {}
+    }
+    throw e;
+  }
+}`;
 let tfReady: Promise<TF> | null = null;
 
 async function tfjs(gpu: GPU): Promise<TF> {
@@ -29,7 +46,13 @@ async function tfjs(gpu: GPU): Promise<TF> {
     const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
     if (!nav?.gpu) Object.defineProperty(globalThis, 'navigator', { value: { ...(nav ?? {}), gpu, userAgent: 'node' }, configurable: true });
     const tf = await import('@tensorflow/tfjs-core');
-    // tfjs-core alone registers no gradients (the tfjs union package imports them).
+    // tfjs-core alone registers no gradients (the tfjs union package imports
+    // them). Its register_all_gradients is in the ESM build, whose imports
+    // name directories and leave out ".js": Node's ESM loader refuses them, so
+    // a resolve hook (for imports inside @tensorflow only) retries with
+    // ".js" and "/index.js". The registries and the engine are global, so
+    // gradients registered by the ESM copy serve the CJS one tfjs-backend-webgpu uses.
+    register('data:text/javascript,' + encodeURIComponent(TFJS_RESOLVE_HOOK));
     await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
     await import('@tensorflow/tfjs-backend-webgpu');
     if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs-backend-webgpu did not initialise');

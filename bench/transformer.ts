@@ -150,6 +150,46 @@ async function rftPhases(size: Size, backend: Backend, steps: number): Promise<P
   return phases;
 }
 
+/**
+ * Sampled-token mismatches, WebGPU vs the CPU engine, over about `target`
+ * draws: the same state, seed, step and prompts on both; per answer, its
+ * draws are compared position by position up to the first that differs (after
+ * which the contexts differ).
+ */
+async function mismatchRate(gpu: GPU, size: Size, target: number): Promise<{ draws: number; mismatches: number; answers: number; calls: number }> {
+  const config = loadConfig(benchConfig('rft', size));
+  const task = resolveTask(config);
+  const state = initialState(config, task);
+  const cpu = new CpuBackend(state);
+  const backend = await WebGpuBackend.create(gpu, state);
+  const N = 4096;
+  const L = state.shape.maxLen;
+  const promptOf = Int32Array.from({ length: N }, (_, n) => n % task.items.length);
+  let draws = 0;
+  let mismatches = 0;
+  let calls = 0;
+  try {
+    for (let step = 1; draws < target; step++) {
+      const [a, b] = [await backend.sample(step, Stream.train, promptOf, 1, config.seed), await cpu.sample(step, Stream.train, promptOf, 1, config.seed)];
+      calls++;
+      for (let n = 0; n < N; n++) {
+        const len = Math.max(a.lengths[n], b.lengths[n]);
+        for (let t = 0; t < len; t++) {
+          draws++;
+          if (a.tokens[n * L + t] !== b.tokens[n * L + t]) {
+            mismatches++;
+            break;
+          }
+        }
+      }
+    }
+  } finally {
+    backend.dispose();
+    cpu.dispose();
+  }
+  return { draws, mismatches, answers: N * calls, calls };
+}
+
 /** A runtime whose device counts the bytes of the buffers alive. */
 async function countingRuntime(gpu: GPU): Promise<{ runtime: GpuRuntime; bytes: () => number; peak: () => number }> {
   const runtime = await GpuRuntime.create(gpu);
@@ -190,6 +230,11 @@ export async function run(): Promise<void> {
     console.log(`WebGPU skipped: ${probe.reason}`);
   }
   console.log(`adapter: ${adapter}; ${steps} measured steps per row after 2 warm-up steps`);
+  const os = await import('node:os');
+  console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  if (/swiftshader/i.test(adapter)) {
+    console.log('Every webgpu and tfjs-webgpu number below is SwiftShader\'s: WebGPU in software on the same CPU cores as the CPU engine, not a GPU.');
+  }
   const DEFAULT: Size = { layers: 2, d_model: 32, heads: 4 };
   const rows: string[] = [];
   const header = '| objective | size | backend | steps/s | tokens/s | dispatches/step | submits/step | readbacks/step | GPU memory (peak) |';
@@ -264,6 +309,16 @@ export async function run(): Promise<void> {
       }
     }
   }
+  if (gpu && (!only || only.includes('mismatch'))) {
+    const target = Number(process.env.BENCH_TF_DRAWS ?? 1_000_000);
+    const m = await mismatchRate(gpu, DEFAULT, target);
+    console.log();
+    console.log(
+      `Sampled tokens, WebGPU (${adapter}) vs the CPU engine at ${label(DEFAULT)} (init random, temperature 1, ${m.answers} answers of ${m.calls} sample calls): ` +
+        `${m.mismatches} mismatches in ${m.draws} draws = ${(m.mismatches / m.draws).toExponential(2)} (an answer's draws are counted up to its first mismatch)`,
+    );
+  }
+
   const summary = Object.entries(results).map(([k, r]) => `${k}: webgpu/cpu ${r.webgpu ? fmt(r.webgpu / r.cpu, 2) : '—'}`);
   console.log();
   console.log(summary.join('; '));

@@ -1,6 +1,6 @@
 // matmul_forward (ops.ts) with an epilogue: out[r][o] = bias[o] + Σ_i inp[r][i]·weight[o][i]
 // (+ residual[r][o] when has_residual: the residual add fused in, which saves
-// a dispatch per branch). weight is [OC][C], as llm.c's. Every output is one
+// a dispatch per branch; + act = gelu(out) when has_gelu). weight is [OC][C], as llm.c's. Every output is one
 // sum in channel order (bias first, as ops.ts), with no split-K.
 // Two ways to read the operands, picked by MATMUL_SHARED (generated header,
 // with the workgroup shape MM_WG_X × MM_WG_Y); the sums and their order are
@@ -18,6 +18,7 @@ struct Params {
   out_channels: u32,
   has_bias: u32,
   has_residual: u32,
+  has_gelu: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -26,6 +27,12 @@ struct Params {
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read> residual: array<f32>;
 @group(0) @binding(5) var<storage, read_write> out: array<f32>;
+// With has_gelu, also gelu(out) (gelu_forward.wgsl's formula): the MLP's
+// activation fused in, which saves a dispatch and a pass over fch.
+@group(0) @binding(6) var<storage, read_write> act: array<f32>;
+
+const GELU_SCALING_FACTOR: f32 = 0.7978845608028654;
+const GELU_CUBIC: f32 = 0.044715;
 
 const TILE: u32 = 16u;
 var<workgroup> a_tile: array<f32, 256>; // [row][k]
@@ -44,6 +51,10 @@ fn store(r: u32, o: u32, acc: f32) {
     y += residual[r * params.out_channels + o];
   }
   out[r * params.out_channels + o] = y;
+  if (params.has_gelu != 0u) {
+    let th = tanh(clamp(GELU_SCALING_FACTOR * (y + GELU_CUBIC * y * y * y), -15.0, 15.0));
+    act[r * params.out_channels + o] = 0.5 * y * (1.0 + th);
+  }
 }
 
 fn tiled(w: u32, lid: vec3<u32>) {

@@ -98,6 +98,8 @@ const groups = (n: number, per: number) => Math.ceil(n / per);
 export class TransformerKernels {
   dispatches = 0;
   private readonly placeholder: GPUBuffer;
+  /** The placeholder of an optional output (a buffer bound writable may not also be bound read-only). */
+  private readonly writable: GPUBuffer;
 
   private constructor(
     readonly device: GPUDevice,
@@ -105,6 +107,7 @@ export class TransformerKernels {
     readonly shape: TransformerKernelShape,
   ) {
     this.placeholder = device.createBuffer({ label: 'transformer placeholder', size: 16, usage: GPUBufferUsage.STORAGE });
+    this.writable = device.createBuffer({ label: 'transformer output placeholder', size: 16, usage: GPUBufferUsage.STORAGE });
   }
 
   static async create(runtime: GpuRuntime, sources: ShaderSources, shape: Omit<TransformerKernelShape, 'workgroupSize'>): Promise<TransformerKernels> {
@@ -129,6 +132,7 @@ export class TransformerKernels {
 
   destroy(): void {
     this.placeholder.destroy();
+    this.writable.destroy();
   }
 
   private run(sub: Submission, name: TransformerKernelName, uniforms: Record<string, number>, buffers: Record<string, Binding>, workgroups: number): void {
@@ -172,10 +176,10 @@ export class TransformerKernels {
     this.run(sub, 'layernorm_backward', { rows, channels: C }, buffers, this.elementwise(rows + C));
   }
 
-  /** out = inp · weightᵀ + bias (+ residual). */
-  matmul_forward(sub: Submission, a: { rows: number; C: number; OC: number; inp: Binding; weight: Binding; bias: Binding | null; residual?: Binding | null; out: Binding }): void {
-    const uniforms = { rows: a.rows, channels: a.C, out_channels: a.OC, has_bias: a.bias ? 1 : 0, has_residual: a.residual ? 1 : 0 };
-    const buffers = { inp: a.inp, weight: a.weight, bias: a.bias ?? this.placeholder, residual: a.residual ?? this.placeholder, out: a.out };
+  /** out = inp · weightᵀ + bias (+ residual); with `gelu`, also gelu = GELU(out) (gelu_forward's formula). */
+  matmul_forward(sub: Submission, a: { rows: number; C: number; OC: number; inp: Binding; weight: Binding; bias: Binding | null; residual?: Binding | null; out: Binding; gelu?: Binding | null }): void {
+    const uniforms = { rows: a.rows, channels: a.C, out_channels: a.OC, has_bias: a.bias ? 1 : 0, has_residual: a.residual ? 1 : 0, has_gelu: a.gelu ? 1 : 0 };
+    const buffers = { inp: a.inp, weight: a.weight, bias: a.bias ?? this.placeholder, residual: a.residual ?? this.placeholder, out: a.out, act: a.gelu ?? this.writable };
     this.run(sub, 'matmul_forward', uniforms, buffers, this.matmulGroups(a.rows, a.OC, 4));
   }
 

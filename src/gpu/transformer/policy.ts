@@ -304,8 +304,7 @@ export class TransformerGpuModel implements GpuPolicyModel {
       ops.attention_forward(sub, { B: N, T: S, NH, C, inp: x.qkvr, out: x.atty, att: x.att });
       ops.matmul_forward(sub, { rows, C, OC: C, inp: x.atty, weight: p('attprojw', l), bias: p('attprojb', l), residual, out: x.residual2 });
       ops.layernorm_forward(sub, { rows, C, eps: LAYERNORM_EPS, inp: x.residual2, weight: p('ln2w', l), bias: p('ln2b', l), out: x.ln2, mean: x.ln2Mean, rstd: x.ln2Rstd });
-      ops.matmul_forward(sub, { rows, C, OC: M, inp: x.ln2, weight: p('fcw', l), bias: p('fcb', l), out: x.fch });
-      ops.gelu_forward(sub, { count: rows * M, inp: x.fch, out: x.fchGelu });
+      ops.matmul_forward(sub, { rows, C, OC: M, inp: x.ln2, weight: p('fcw', l), bias: p('fcb', l), out: x.fch, gelu: x.fchGelu });
       ops.matmul_forward(sub, { rows, C: M, OC: C, inp: x.fchGelu, weight: p('fcprojw', l), bias: p('fcprojb', l), residual: x.residual2, out: x.residual3 });
     }
     const half = which === 'ref' ? 1 : 0;
@@ -338,8 +337,7 @@ export class TransformerGpuModel implements GpuPolicyModel {
       );
       ops.matmul_forward(sub, { rows: N, C, OC: C, inp: d.atty, weight: p('attprojw', l), bias: p('attprojb', l), residual: d.x, out: d.res2 });
       ops.layernorm_forward(sub, { rows: N, C, eps: LAYERNORM_EPS, inp: d.res2, weight: p('ln2w', l), bias: p('ln2b', l), out: d.ln, mean: d.mean, rstd: d.rstd });
-      ops.matmul_forward(sub, { rows: N, C, OC: M, inp: d.ln, weight: p('fcw', l), bias: p('fcb', l), out: d.fch });
-      ops.gelu_forward(sub, { count: N * M, inp: d.fch, out: d.fchGelu });
+      ops.matmul_forward(sub, { rows: N, C, OC: M, inp: d.ln, weight: p('fcw', l), bias: p('fcb', l), out: d.fch, gelu: d.fchGelu });
       // The layer's output replaces its input (read only by ln1 and the attention projection's residual, above).
       ops.matmul_forward(sub, { rows: N, C: M, OC: C, inp: d.fchGelu, weight: p('fcprojw', l), bias: p('fcprojb', l), residual: d.res2, out: d.x });
     }
