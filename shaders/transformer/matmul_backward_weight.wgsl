@@ -77,38 +77,55 @@ fn tiled(w: u32, lid: vec3<u32>) {
   }
 }
 
+// A 4 × 4 block of the [OC][C + 1] result per invocation (out channels
+// o0..o0+3, widened input channels i..i+3), each a sum over every row; past
+// the last out channel or column a lane repeats the last one and is not stored.
 fn direct(n: u32) {
   let C1 = params.channels + 1u;
   let OC = params.out_channels;
   let quads = (C1 + 3u) / 4u;
-  if (n >= OC * quads) {
+  if (n >= ((OC + 3u) / 4u) * quads) {
     return;
   }
-  let o = n / quads;
+  let o0 = (n / quads) * 4u;
   let i = (n % quads) * 4u;
-  let i1 = min(i + 1u, C1 - 1u);
-  let i2 = min(i + 2u, C1 - 1u);
-  let i3 = min(i + 3u, C1 - 1u);
-  var a0 = 0.0;
-  var a1 = 0.0;
-  var a2 = 0.0;
-  var a3 = 0.0;
+  let is = vec4<u32>(i, min(i + 1u, C1 - 1u), min(i + 2u, C1 - 1u), min(i + 3u, C1 - 1u));
+  let os = vec4<u32>(o0, min(o0 + 1u, OC - 1u), min(o0 + 2u, OC - 1u), min(o0 + 3u, OC - 1u));
+  var a0 = vec4<f32>(0.0);
+  var a1 = vec4<f32>(0.0);
+  var a2 = vec4<f32>(0.0);
+  var a3 = vec4<f32>(0.0);
   for (var r = 0u; r < params.rows; r++) {
-    let x = dout[r * OC + o];
-    a0 += x * widened(r, i);
-    a1 += x * widened(r, i1);
-    a2 += x * widened(r, i2);
-    a3 += x * widened(r, i3);
+    let x = vec4<f32>(widened(r, is.x), widened(r, is.y), widened(r, is.z), widened(r, is.w));
+    let d = r * OC;
+    a0 += dout[d + os.x] * x;
+    a1 += dout[d + os.y] * x;
+    a2 += dout[d + os.z] * x;
+    a3 += dout[d + os.w] * x;
   }
-  store(o, i, a0);
+  store4(o0, i, a0);
+  if (o0 + 1u < OC) {
+    store4(o0 + 1u, i, a1);
+  }
+  if (o0 + 2u < OC) {
+    store4(o0 + 2u, i, a2);
+  }
+  if (o0 + 3u < OC) {
+    store4(o0 + 3u, i, a3);
+  }
+}
+
+fn store4(o: u32, i: u32, a: vec4<f32>) {
+  let C1 = params.channels + 1u;
+  store(o, i, a.x);
   if (i + 1u < C1) {
-    store(o, i + 1u, a1);
+    store(o, i + 1u, a.y);
   }
   if (i + 2u < C1) {
-    store(o, i + 2u, a2);
+    store(o, i + 2u, a.z);
   }
   if (i + 3u < C1) {
-    store(o, i + 3u, a3);
+    store(o, i + 3u, a.w);
   }
 }
 

@@ -50,7 +50,7 @@ export interface TransformerKernelShape {
    * How the matmul kernels read their operands (the same sums in the same
    * order either way, so the same bits): 'shared' stages 16 × 16 tiles in
    * workgroup memory, as a GPU wants; 'direct' has each invocation make a
-   * 4 × 4 block of outputs (the weight gradient: 4 adjacent) from storage with no barrier, which a software renderer
+   * 4 × 4 block of outputs from storage with no barrier, which a software renderer
    * runs several times faster (SwiftShader runs a barrier as a switch of every
    * invocation's fiber). Default 'shared'.
    */
@@ -192,7 +192,7 @@ export class TransformerKernels {
   /** dweight += doutᵀ · inp, dbias += Σ_rows dout. */
   matmul_backward_weight(sub: Submission, a: { rows: number; C: number; OC: number; dout: Binding; inp: Binding; dweight: Binding; dbias: Binding | null }): void {
     const uniforms = { rows: a.rows, channels: a.C, out_channels: a.OC, has_bias: a.dbias ? 1 : 0 };
-    this.run(sub, 'matmul_backward_weight', uniforms, { dout: a.dout, inp: a.inp, dweight: a.dweight, dbias: a.dbias ?? this.placeholder }, this.matmulGroups(a.OC, a.C + 1));
+    this.run(sub, 'matmul_backward_weight', uniforms, { dout: a.dout, inp: a.inp, dweight: a.dweight, dbias: a.dbias ?? this.placeholder }, this.matmulGroups(a.OC, a.C + 1, 4));
   }
 
   /** qkv [B][T][3C] → out [B][T][C] and att [B][NH][T][T]; one invocation per (sequence, head, query position). */
