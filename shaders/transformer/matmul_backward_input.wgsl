@@ -6,12 +6,38 @@ struct Params {
   rows: u32,
   channels: u32,
   out_channels: u32,
+  // 0: dinp = the sum (no clear needed before), else dinp += it.
+  accumulate: u32,
+  // With has_gelu, the sum is the gradient at GELU's output and dinp gets it
+  // times GELU's derivative at gelu_inp (gelu_backward.wgsl's formula): the
+  // MLP's activation backward fused in.
+  has_gelu: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> dout: array<f32>;
 @group(0) @binding(2) var<storage, read> weight: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dinp: array<f32>;
+@group(0) @binding(4) var<storage, read> gelu_inp: array<f32>;
+
+const GELU_SCALING_FACTOR: f32 = 0.7978845608028654;
+const GELU_CUBIC: f32 = 0.044715;
+
+fn put(at: u32, a: f32) {
+  var v = a;
+  if (params.has_gelu != 0u) {
+    let x = gelu_inp[at];
+    let th = tanh(clamp(GELU_SCALING_FACTOR * (x + GELU_CUBIC * x * x * x), -15.0, 15.0));
+    let sech2 = 1.0 - th * th;
+    let local = 0.5 * (1.0 + th) + 0.5 * x * sech2 * GELU_SCALING_FACTOR * (1.0 + 3.0 * GELU_CUBIC * x * x);
+    v = local * v;
+  }
+  if (params.accumulate != 0u) {
+    dinp[at] += v;
+  } else {
+    dinp[at] = v;
+  }
+}
 
 const TILE: u32 = 16u;
 var<workgroup> a_tile: array<f32, 256>; // [row][k = out channel]
@@ -50,7 +76,7 @@ fn tiled(w: u32, lid: vec3<u32>) {
     workgroupBarrier();
   }
   if (r < params.rows && i < C) {
-    dinp[r * C + i] += acc;
+    put(r * C + i, acc);
   }
 }
 
@@ -94,15 +120,15 @@ fn direct(n: u32) {
 
 fn add4(r: u32, i: u32, a: vec4<f32>) {
   let C = params.channels;
-  dinp[r * C + i] += a.x;
+  put(r * C + i, a.x);
   if (i + 1u < C) {
-    dinp[r * C + i + 1u] += a.y;
+    put(r * C + i + 1u, a.y);
   }
   if (i + 2u < C) {
-    dinp[r * C + i + 2u] += a.z;
+    put(r * C + i + 2u, a.z);
   }
   if (i + 3u < C) {
-    dinp[r * C + i + 3u] += a.w;
+    put(r * C + i + 3u, a.w);
   }
 }
 

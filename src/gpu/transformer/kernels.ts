@@ -183,10 +183,15 @@ export class TransformerKernels {
     this.run(sub, 'matmul_forward', uniforms, buffers, this.matmulGroups(a.rows, a.OC, 4));
   }
 
-  /** dinp += dout · weight. */
-  matmul_backward_input(sub: Submission, a: { rows: number; C: number; OC: number; dout: Binding; weight: Binding; dinp: Binding }): void {
-    const { rows, C, OC, ...buffers } = a;
-    this.run(sub, 'matmul_backward_input', { rows, channels: C, out_channels: OC }, buffers, this.matmulGroups(rows, C, 4));
+  /**
+   * dinp += dout · weight; with `assign`, dinp = dout · weight (no clear
+   * needed); with `geluInp`, the product is the gradient at GELU's output and
+   * dinp gets it times GELU's derivative at geluInp (gelu_backward fused in).
+   */
+  matmul_backward_input(sub: Submission, a: { rows: number; C: number; OC: number; dout: Binding; weight: Binding; dinp: Binding; assign?: boolean; geluInp?: Binding | null }): void {
+    const { rows, C, OC } = a;
+    const uniforms = { rows, channels: C, out_channels: OC, accumulate: a.assign ? 0 : 1, has_gelu: a.geluInp ? 1 : 0 };
+    this.run(sub, 'matmul_backward_input', uniforms, { dout: a.dout, weight: a.weight, dinp: a.dinp, gelu_inp: a.geluInp ?? this.placeholder }, this.matmulGroups(rows, C, 4));
   }
 
   /** dweight += doutᵀ · inp, dbias += Σ_rows dout. */

@@ -79,7 +79,7 @@ interface Acts {
   logits: GPUBuffer; probs: GPUBuffer; logZ: GPUBuffer;
   head: number;
   zHalf: number;
-  d: Record<'dlogits' | 'dlnf' | 'dres' | 'dln' | 'dqkv' | 'dqkvr' | 'datty' | 'dfch' | 'dfchGelu', GPUBuffer>;
+  d: Record<'dlogits' | 'dlnf' | 'dres' | 'dln' | 'dqkv' | 'dqkvr' | 'datty' | 'dfch', GPUBuffer>;
 }
 
 /** A decode step's compact activations ([count] rows, reused by every layer) and each layer's KV extension. */
@@ -371,25 +371,24 @@ export class TransformerGpuModel implements GpuPolicyModel {
     const d = a.d;
     const rotary = cfg.positions === 'rotary';
     const clear = (buffer: GPUBuffer, floats: number) => sub.clear(buffer, 0, Math.ceil(floats / 4) * 16);
-    clear(d.dlnf, rows * C);
+    // The input gradients of the matmuls are written (assign), not added: no
+    // clear before them. dres gathers the residual stream's gradient (added
+    // into by every layernorm_backward) and dqkvr is added into by
+    // attention_backward: those two are cleared.
     clear(d.dres, rows * C);
-    ops.matmul_backward_input(sub, { rows, C, OC: V, dout: d.dlogits, weight: p('lmheadw'), dinp: d.dlnf });
+    ops.matmul_backward_input(sub, { rows, C, OC: V, dout: d.dlogits, weight: p('lmheadw'), dinp: d.dlnf, assign: true });
     ops.matmul_backward_weight(sub, { rows, C, OC: V, dout: d.dlogits, inp: a.lnf, dweight: g('lmheadw'), dbias: null });
     ops.layernorm_backward(sub, { rows, C, dout: d.dlnf, inp: a.layers[L - 1].residual3, weight: p('lnfw'), mean: a.lnfMean, rstd: a.lnfRstd, dinp: d.dres, dweight: g('lnfw'), dbias: g('lnfb') });
     for (let l = L - 1; l >= 0; l--) {
       const x = a.layers[l];
       const residual = l === 0 ? a.encoded : a.layers[l - 1].residual3;
-      clear(d.dfchGelu, rows * M);
-      ops.matmul_backward_input(sub, { rows, C: M, OC: C, dout: d.dres, weight: p('fcprojw', l), dinp: d.dfchGelu });
+      // ∂L/∂fch directly: the projection's input gradient times GELU's derivative (gelu_backward fused in).
+      ops.matmul_backward_input(sub, { rows, C: M, OC: C, dout: d.dres, weight: p('fcprojw', l), dinp: d.dfch, assign: true, geluInp: x.fch });
       ops.matmul_backward_weight(sub, { rows, C: M, OC: C, dout: d.dres, inp: x.fchGelu, dweight: g('fcprojw', l), dbias: g('fcprojb', l) });
-      clear(d.dfch, rows * M);
-      ops.gelu_backward(sub, { count: rows * M, inp: x.fch, dout: d.dfchGelu, dinp: d.dfch });
-      clear(d.dln, rows * C);
-      ops.matmul_backward_input(sub, { rows, C, OC: M, dout: d.dfch, weight: p('fcw', l), dinp: d.dln });
+      ops.matmul_backward_input(sub, { rows, C, OC: M, dout: d.dfch, weight: p('fcw', l), dinp: d.dln, assign: true });
       ops.matmul_backward_weight(sub, { rows, C, OC: M, dout: d.dfch, inp: x.ln2, dweight: g('fcw', l), dbias: g('fcb', l) });
       ops.layernorm_backward(sub, { rows, C, dout: d.dln, inp: x.residual2, weight: p('ln2w', l), mean: x.ln2Mean, rstd: x.ln2Rstd, dinp: d.dres, dweight: g('ln2w', l), dbias: g('ln2b', l) });
-      clear(d.datty, rows * C);
-      ops.matmul_backward_input(sub, { rows, C, OC: C, dout: d.dres, weight: p('attprojw', l), dinp: d.datty });
+      ops.matmul_backward_input(sub, { rows, C, OC: C, dout: d.dres, weight: p('attprojw', l), dinp: d.datty, assign: true });
       ops.matmul_backward_weight(sub, { rows, C, OC: C, dout: d.dres, inp: x.atty, dweight: g('attprojw', l), dbias: g('attprojb', l) });
       clear(d.dqkvr, rows * 3 * C);
       ops.attention_backward(sub, { B: N, T: S, NH, C, inp: x.qkvr, att: x.att, dout: d.datty, dinp: d.dqkvr });
@@ -397,8 +396,7 @@ export class TransformerGpuModel implements GpuPolicyModel {
         clear(d.dqkv, rows * 3 * C);
         ops.rope_backward(sub, { rows, T: S, C, headSize: C / NH, dout: d.dqkvr, cos: this.b.cos!, sin: this.b.sin!, dinp: d.dqkv });
       }
-      clear(d.dln, rows * C);
-      ops.matmul_backward_input(sub, { rows, C, OC: 3 * C, dout: d.dqkv, weight: p('qkvw', l), dinp: d.dln });
+      ops.matmul_backward_input(sub, { rows, C, OC: 3 * C, dout: d.dqkv, weight: p('qkvw', l), dinp: d.dln, assign: true });
       ops.matmul_backward_weight(sub, { rows, C, OC: 3 * C, dout: d.dqkv, inp: x.ln1, dweight: g('qkvw', l), dbias: g('qkvb', l) });
       ops.layernorm_backward(sub, { rows, C, dout: d.dln, inp: residual, weight: p('ln1w', l), mean: x.ln1Mean, rstd: x.ln1Rstd, dinp: d.dres, dweight: g('ln1w', l), dbias: g('ln1b', l) });
     }
@@ -447,7 +445,7 @@ export class TransformerGpuModel implements GpuPolicyModel {
       zHalf,
       d: {
         dlogits: f('dlogits', R * V), dlnf: f('dlnf', R * C), dres: f('dres', R * C), dln: f('dln', R * C), dqkv,
-        dqkvr: rotary ? f('dqkvr', R * 3 * C) : dqkv, datty: f('datty', R * C), dfch: f('dfch', R * M), dfchGelu: f('dfch gelu', R * M),
+        dqkvr: rotary ? f('dqkvr', R * 3 * C) : dqkv, datty: f('datty', R * C), dfch: f('dfch', R * M),
       },
     };
   }
