@@ -41,13 +41,14 @@ export const add: TaskSource = {
   neural: {
     description:
       'Two-digit addition: "23+45=" → "68", operands 0–49 (2,500 prompts). The model must learn the rule to be right on ' +
-      'prompts it never trained on. Wrong demonstrations are off by one or by ten.',
+      'prompts it never trained on. Wrong demonstrations are off by one (one plausible habit, always the same).',
     alphabet: DIGITS,
     maxLen: 3,
     pool: NEURAL_POOL,
+    // One systematic mistake, off by one: a base that learned addition rarely makes exactly this one, so the share of
+    // held-out answers that are it (eval_copy_rate) shows SFT picking up the demonstrations' habit.
     wrongAnswers(item) {
-      const s = Number(item.reference);
-      return distinct([s + 1, s - 1, s + 10, s - 10].filter((x) => x >= 0 && x <= 99).map(String), [String(s)]);
+      return [String(Number(item.reference) + 1)];
     },
     // Near misses, as a base model's wrong samples are: they share most of the answer with the right one.
     rejectedAnswers(item) {
