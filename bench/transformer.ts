@@ -20,6 +20,12 @@
  * d_model 64 and 128. On a machine without a GPU the adapter is SwiftShader
  * (a CPU rasteriser): its numbers say nothing about a real GPU.
  *
+ * Then tfjs-webgpu's steps/s and ours/tfjs (RFT and SFT at the default
+ * size), and the sampled-token mismatch rate WebGPU vs CPU over ~1M draws
+ * (BENCH_TF_DRAWS). BENCH_TF_STEPS sets the measured steps per row (3),
+ * BENCH_TF_ONLY a filter ("rft 2L×d32×h4", "phases", "tfjs", "mismatch").
+ * The whole section takes ~15 min on a loaded 2-core machine.
+ *
  * `export async function run()` is called by bench/bench.ts; `tsx bench/transformer.ts` runs it alone.
  */
 import type { Backend, TokenBatch } from '../src/engine/backend.ts';
