@@ -21,7 +21,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read> dout: array<f32>;
 @group(0) @binding(4) var<storage, read_write> dinp: array<f32>;
 
-const ATT_WG: u32 = 64u;
+const ATT_WG: u32 = 16u;
 var<workgroup> q_s: array<f32, TF_T * TF_HS>;
 var<workgroup> k_s: array<f32, TF_T * TF_HS>;
 var<workgroup> v_s: array<f32, TF_T * TF_HS>;

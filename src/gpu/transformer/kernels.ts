@@ -57,10 +57,17 @@ export interface TransformerKernelShape {
   matmul?: 'shared' | 'direct';
 }
 
-/** Matmul tiles are TILE × TILE (matmul_*.wgsl); attention workgroups have ATT_WG invocations. */
+/**
+ * Matmul tiles are TILE × TILE (matmul_*.wgsl); attention_backward's
+ * workgroups have ATT_WG invocations (attention_backward.wgsl's constant):
+ * 16, not 64, since a (sequence, head) has only T ≤ ~12 query rows and T·hs
+ * elements, and SwiftShader runs each barrier as a switch of every fiber of
+ * the workgroup (RFT at 2 × 32 on SwiftShader: ~0.6 → ~0.8 steps/s).
+ * attention_forward has no workgroup: one invocation per query row.
+ */
 export const TILE = 16;
-const ATT_WG = 64;
-/** Invocations per workgroup of the direct matmuls, each making 4 adjacent outputs. */
+const ATT_WG = 16;
+/** Invocations per workgroup of the direct matmuls, each making a 4 × 4 block of outputs. */
 const MM_DIRECT_WG = 64;
 
 /** Workgroup memory of attention_backward (the larger of the two): q, k, v, dout of a head and the T × T dpre. */
