@@ -42,7 +42,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the first screen (CPU backend)', () => {
       expect(await violations(page), `${colorScheme}, dialog open`).toEqual([]);
       // And once it has trained a little, with the samples tables, heatmaps, smoothing and a mark.
       await page.keyboard.press('Escape');
-      for (let i = 0; i < 3; i++) await page.getByRole('button', { name: 'Step' }).click();
+      for (let i = 0; i < 3; i++) await page.getByRole('button', { name: 'Step', exact: true }).click();
       await page.waitForFunction(() => window.__rftPlayground.progress().step === 3, null, { timeout: 20_000 });
       await page.getByRole('checkbox', { name: 'SFT lane on' }).uncheck();
       await page.getByRole('slider', { name: 'Smoothing' }).fill('0.6');
