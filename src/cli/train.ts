@@ -14,7 +14,7 @@
 import { parseConfig, type Config } from '../engine/config.ts';
 import { initOptions, makeLane, policyShape } from '../engine/setup.ts';
 import { initialLogits, newPolicyState, paramCount } from '../engine/policy.ts';
-import { pretrainBase } from '../models/transformer/base.ts';
+import { corpusFingerprint, pretrainBase } from '../models/transformer/base.ts';
 import { parseBase, serializeBase } from '../models/transformer/base-file.ts';
 import { readFileSync } from 'node:fs';
 import { policyDump } from '../engine/policy-dump.ts';
@@ -145,7 +145,7 @@ async function main(args: Args): Promise<number> {
     } catch (e) {
       throw new UsageError(`--base ${args.base}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
     }
-    const loaded = parseBase(text, shape, paramCount(shape), `--base ${args.base}`);
+    const loaded = parseBase(text, shape, paramCount(shape), `--base ${args.base}`, corpusFingerprint(task));
     params = loaded.params;
     baseInfo = { steps: loaded.file.steps, checkAccuracy: loaded.file.check_accuracy };
   } else if (neural && config.policy.init === 'base') {
@@ -161,7 +161,7 @@ async function main(args: Args): Promise<number> {
     params = initialLogits(shape, task, initOptions(config));
   }
   const state = newPolicyState(shape, params);
-  if (args.saveBase) writeWholeFile(args.saveBase, serializeBase(shape, state.ref, { task: task.id, seed: config.seed, ...baseInfo }), '--save-base');
+  if (args.saveBase) writeWholeFile(args.saveBase, serializeBase(shape, state.ref, { task: task.id, seed: config.seed, ...baseInfo, corpus: corpusFingerprint(task) }), '--save-base');
   let selected;
   try {
     selected = await createCliBackend(config.backend, state, config);

@@ -81,6 +81,10 @@ describe('npm run train with policy.kind "transformer"', () => {
     const t = train('--config', table, '--base', basePath);
     expect(t.code).toBe(2);
     expect(t.stderr).toMatch(/--base is for policy\.kind "transformer"/);
+    // A base pretrained for another split may have seen this run's held-out prompts.
+    const split = train('--config', configFile('split.json', { ...SMALL, eval_prompts: 40 }), '--base', basePath);
+    expect(split.code).toBe(2);
+    expect(split.stderr).toMatch(/pretrained on another corpus .* may have seen this run's held-out prompts/);
     const missing = train('--config', other, '--base', join(dir, 'nope.json'));
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/no such file/);

@@ -20,6 +20,8 @@ export interface BaseFile {
   net: Omit<NetShape, 'prompts'>;
   steps: number;
   check_accuracy: number;
+  /** [size, hash] of the pretraining corpus (base.ts corpusFingerprint). */
+  corpus: [number, number];
   params: string;
 }
 
@@ -36,7 +38,7 @@ function fromBase64(text: string): Uint8Array {
   return out;
 }
 
-export function serializeBase(shape: PolicyShape, params: Float32Array, info: { task: string; seed: number; steps: number; checkAccuracy: number }): string {
+export function serializeBase(shape: PolicyShape, params: Float32Array, info: { task: string; seed: number; steps: number; checkAccuracy: number; corpus: [number, number] }): string {
   const { prompts: _p, ...net } = shape.net!;
   const le = new Float32Array(params); // typed arrays are little-endian on every platform that runs this
   const file: BaseFile = {
@@ -49,6 +51,7 @@ export function serializeBase(shape: PolicyShape, params: Float32Array, info: { 
     net,
     steps: info.steps,
     check_accuracy: info.checkAccuracy,
+    corpus: info.corpus,
     params: toBase64(new Uint8Array(le.buffer)),
   };
   return JSON.stringify(file) + '\n';
@@ -62,7 +65,7 @@ export class BaseFileError extends Error {
 }
 
 /** The parameters of a base file written for `shape`'s network; a BaseFileError naming what differs otherwise. */
-export function parseBase(text: string, shape: PolicyShape, paramCount: number, where: string): { params: Float32Array; file: BaseFile } {
+export function parseBase(text: string, shape: PolicyShape, paramCount: number, where: string, corpus: [number, number]): { params: Float32Array; file: BaseFile } {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -77,6 +80,11 @@ export function parseBase(text: string, shape: PolicyShape, paramCount: number, 
   const got: Record<string, unknown> = { max_len: f.max_len, vocab: f.vocab, ...Object.fromEntries(Object.entries(f.net ?? {}).map(([k, v]) => [`net.${k}`, v])) };
   for (const [k, v] of Object.entries(want)) {
     if (got[k] !== v) throw new BaseFileError(`${where}: made for another network: ${k} is ${JSON.stringify(got[k])} there and ${JSON.stringify(v)} in this run (task "${f.task}" vs this config's)`);
+  }
+  if (!Array.isArray(f.corpus) || f.corpus[0] !== corpus[0] || f.corpus[1] !== corpus[1]) {
+    throw new BaseFileError(
+      `${where}: pretrained on another corpus (${Array.isArray(f.corpus) ? f.corpus[0] : '?'} prompts there, ${corpus[0]} here): the task, its split (num_prompts, eval_prompts, eval_split) or its pool differ, so its pretraining may have seen this run's held-out prompts`,
+    );
   }
   if (typeof f.params !== 'string') throw new BaseFileError(`${where}: "params" is missing`);
   let bytes: Uint8Array;

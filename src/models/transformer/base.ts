@@ -48,11 +48,20 @@ const CACHE_SIZE = 4;
 /** What a base depends on, as a string: equal keys give bit-identical bases. */
 export function baseKey(shape: PolicyShape, task: Task, opts: InitOptions): string {
   const { prompts: _p, ...net } = shape.net ?? ({} as NonNullable<PolicyShape['net']>);
+  const stop = opts.base ?? BASE_DEFAULTS;
+  return JSON.stringify({ task: task.id, alphabet: task.alphabet, maxLen: shape.maxLen, vocab: shape.vocab, net, corpus: corpusFingerprint(task), seed: opts.seed, accuracy: stop.accuracy, maxSteps: stop.maxSteps });
+}
+
+/**
+ * What the base is pretrained on, as [size, FNV-1a hash] of its prompts and answers. A saved base
+ * carries it, so a run whose corpus differs (another task, split or pool: its held-out prompts may
+ * be in the base's corpus) refuses it.
+ */
+export function corpusFingerprint(task: Task): [number, number] {
   const corpus = corpusOf(task);
   let h = 0x811c9dc5;
   for (const e of corpus) for (const ch of e.prompt + '\u0000' + e.answer + '\u0001') h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
-  const stop = opts.base ?? BASE_DEFAULTS;
-  return JSON.stringify({ task: task.id, alphabet: task.alphabet, maxLen: shape.maxLen, vocab: shape.vocab, net, corpus: [corpus.length, h], seed: opts.seed, accuracy: stop.accuracy, maxSteps: stop.maxSteps });
+  return [corpus.length, h];
 }
 
 /** The corpus the base learns from: the task's pretraining corpus, or (custom tasks have none) its demonstrations' prompts and answers. */
