@@ -19,10 +19,10 @@ function contentSecurityPolicy(): Plugin {
 }
 
 /**
- * The page's chunks are minified by terser (two compress passes): 6 kB smaller gzipped than the
+ * The page's chunks are minified by terser (three compress passes): 6 kB smaller gzipped than the
  * default minifier on the page bundle.
  */
-export const TERSER = { compress: { passes: 2 }, mangle: true, format: { comments: false } } as const;
+export const TERSER = { ecma: 2020, compress: { passes: 3 }, mangle: true, format: { comments: false } } as const;
 
 /**
  * The workers' chunks get the same terser pass after the default minifier has run (a worker build

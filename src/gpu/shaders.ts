@@ -27,10 +27,11 @@ export function loadShaderSources(): Promise<ShaderSources> {
 async function load(): Promise<ShaderSources> {
   const bundled = bundledSources();
   if (bundled) return bundled;
-  // Plain Node: read the same files from disk. The specifiers are variables so
-  // a bundler never tries to include node:fs in the browser build.
-  const fsName = 'node:fs/promises';
-  const urlName = 'node:url';
+  // Plain Node: read the same files from disk. The specifiers are computed so that
+  // neither the bundler nor the minifier (which inlines constant strings) writes a
+  // node: import into the browser build.
+  const fsName = ['node', 'fs/promises'].join(':');
+  const urlName = ['node', 'url'].join(':');
   const fs = (await import(/* @vite-ignore */ fsName)) as typeof import('node:fs/promises');
   const url = (await import(/* @vite-ignore */ urlName)) as typeof import('node:url');
   const here = import.meta.url;

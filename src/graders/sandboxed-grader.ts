@@ -16,7 +16,7 @@
  */
 import type { GraderSpec, TaskItem } from '../engine/task.ts';
 import { GraderConfigError, type Grader, type GradeResult, type Sample } from './types.ts';
-import { MESSAGE_CAP } from './sandbox/runner-source.ts';
+import { MESSAGE_CAP } from './sandbox/protocol.ts';
 import { toPayload, type SandboxHost, type SandboxPlatform } from './sandbox/protocol.ts';
 import { checkLengths } from './templates/per-sample.ts';
 

@@ -92,3 +92,9 @@ export interface SandboxPlatform {
   /** Cores the pool may use: os.availableParallelism() or navigator.hardwareConcurrency. */
   cores: number;
 }
+
+/**
+ * Longest message text the runner lets out of the VM; the host caps again. Here, not beside the
+ * runner's source, so the training worker (which caps too) does not bundle the runner's text.
+ */
+export const MESSAGE_CAP = 1000;

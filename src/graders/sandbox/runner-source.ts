@@ -13,6 +13,8 @@
  */
 
 /** Name user code is evaluated under; stack frames mention it with line and column. */
+import { MESSAGE_CAP } from './protocol.ts';
+
 export const GRADER_FILENAME = 'grader.js';
 
 /**
@@ -21,8 +23,7 @@ export const GRADER_FILENAME = 'grader.js';
  */
 export const SOURCE_SUFFIX = '\n;globalThis.__rftGrade = typeof grade === "function" ? grade : undefined;\n';
 
-/** Longest message text the runner lets out of the VM; the host caps again. */
-export const MESSAGE_CAP = 1000;
+export { MESSAGE_CAP };
 
 /**
  * Names a student may try for the network or the host, defined to fail with a
