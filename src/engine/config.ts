@@ -7,7 +7,7 @@
  * is reported as one line naming the field path, the value and what is allowed.
  */
 import { z } from 'zod/mini';
-import { ADVANTAGES, BACKENDS, DPO_LOSS_TYPES, DPO_PAIRS, EVAL_SPLITS, LR_SCHEDULERS, OBJECTIVES, OPTIMIZERS, POLICY_INITS, POLICY_KINDS, POSITIONS, RFT_LOSS_TYPES, SCALE_REWARDS, type PolicyInit, type PolicyKind } from './enums.ts';
+import { ADVANTAGES, BACKENDS, DPO_LOSS_TYPES, DPO_PAIRS, EVAL_SPLITS, LR_SCHEDULERS, OBJECTIVES, OPTIMIZERS, POLICY_INITS, POLICY_KINDS, POSITIONS, RFT_LOSS_TYPES, SCALE_REWARDS, defaultInit, defaultLearningRate } from './enums.ts';
 
 // zod/mini: the same validation core as zod with a tree-shakable API, which keeps the
 // training worker's bundle small (the playground has a 300 KB gzipped budget).
@@ -180,10 +180,6 @@ export const configSchema = z.pipe(
   z.transform((c) => ({ ...c, optimizer: { ...c.optimizer, learning_rate: c.optimizer.learning_rate ?? defaultLearningRate(c.policy.kind) } })),
 );
 
-/** The learning rate a kind gets when optimizer.learning_rate is not given. */
-export function defaultLearningRate(kind: PolicyKind): number {
-  return kind === 'transformer' ? 1e-3 : 0.1;
-}
 
 /** The learning rate of step `step` (1-based) of `steps`: warm-up, then constant or linear decay. */
 export function scheduledLearningRate(opt: Config['optimizer'], step: number, steps: number): number {
@@ -192,10 +188,7 @@ export function scheduledLearningRate(opt: Config['optimizer'], step: number, st
   return opt.learning_rate * warm * decay;
 }
 
-/** The starting point a kind gets when policy.init is not given. */
-export function defaultInit(kind: PolicyKind): PolicyInit {
-  return kind === 'transformer' ? 'base' : 'uniform';
-}
+export { defaultInit, defaultLearningRate };
 
 /** Candidates per step the playground accepts (memory of token and reward buffers stays in the tens of MB). */
 export const MAX_CANDIDATES = 1 << 20;

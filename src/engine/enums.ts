@@ -29,6 +29,16 @@ export type PolicyKind = (typeof POLICY_KINDS)[number];
 export type PolicyInit = (typeof POLICY_INITS)[number];
 export type EvalSplit = (typeof EVAL_SPLITS)[number];
 
+/** The learning rate a kind gets when optimizer.learning_rate is not given (here, zod-free: the page switches kinds with it). */
+export function defaultLearningRate(kind: PolicyKind): number {
+  return kind === 'transformer' ? 1e-3 : 0.1;
+}
+
+/** The starting point a kind gets when policy.init is not given. */
+export function defaultInit(kind: PolicyKind): PolicyInit {
+  return kind === 'transformer' ? 'base' : 'uniform';
+}
+
 /** The page's three lanes: one per objective, in this order. */
 export const LANE_IDS: readonly Objective[] = OBJECTIVES;
 export type LaneId = Objective;

@@ -9,6 +9,7 @@ import { CpuBackend } from './cpu-backend.ts';
 import { Lane } from './lane.ts';
 import { initialLogits, newPolicyState, type InitOptions, type PolicyShape, type PolicyState } from './policy.ts';
 import { netShape } from '../models/transformer/shape.ts';
+import { baseKey, cachedBase } from '../models/transformer/base.ts';
 import { holdOut } from '../tasks/split.ts';
 import { MAX_VOCAB, type Task, type TaskOptions } from './task.ts';
 import { builtinTask } from '../tasks/index.ts';
@@ -70,9 +71,16 @@ export function initOptions(config: Config): InitOptions {
   };
 }
 
-export function initialState(config: Config, task: Task): PolicyState {
+export function initialState(config: Config, task: Task, onBaseProgress?: InitOptions['onBaseProgress']): PolicyState {
   const shape = policyShape(config, task);
-  return newPolicyState(shape, initialLogits(shape, task, initOptions(config)));
+  return newPolicyState(shape, initialLogits(shape, task, { ...initOptions(config), onBaseProgress }));
+}
+
+/** The transformer's base for this config, once pretrained (cached in this thread): how long it trained and where it stopped. */
+export function baseSummary(config: Config, task: Task): { steps: number; checkAccuracy: number; reached: boolean } | null {
+  if (config.policy.kind !== 'transformer' || config.policy.init !== 'base') return null;
+  const base = cachedBase(baseKey(policyShape(config, task), task, initOptions(config)));
+  return base ? { steps: base.steps, checkAccuracy: base.checkAccuracy, reached: base.reached } : null;
 }
 
 export interface LaneParts {

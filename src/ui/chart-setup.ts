@@ -171,6 +171,28 @@ export function ghostDataset(key: string, label: string, metric: string, color: 
  */
 const smoothedNote = (chart: Chart): string => (chart.data.datasets.some((d) => isRawTrace(d) && d.data.length > 0) ? ', smoothed' : '');
 
+/** The last point at or before `x` (points are in x order), or undefined. */
+function pointAtOrBefore(points: readonly Point[], x: number): Point | undefined {
+  let lo = 0;
+  let hi = points.length - 1;
+  let found: Point | undefined;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (points[mid].x <= x) [found, lo] = [points[mid], mid + 1];
+    else hi = mid - 1;
+  }
+  return found;
+}
+
+/** For a held-out line: how far it sits below its lane's train line at that step ("train − held-out = 0.12"). */
+function gapNote(chart: Chart, spec: ChartSpec, index: number, x: number, y: number): string {
+  const line = spec.lines[index];
+  if (!line?.gapTo || !Number.isFinite(y)) return '';
+  const train = spec.lines.findIndex((l) => l.lane === line.lane && l.metric === line.gapTo);
+  const p = train < 0 ? undefined : pointAtOrBefore(chart.data.datasets[train].data as Point[], x);
+  return p ? `; gap to train (train − held-out): ${formatTick(p.y - y)}` : '';
+}
+
 export function createLineChart(canvas: HTMLCanvasElement, spec: ChartSpec, xTitle: string): LiveChart {
   // Axis text and grid from the page's theme (chart.js's fixed grey is faint on the dark theme).
   const theme = getComputedStyle(canvas);
@@ -187,7 +209,8 @@ export function createLineChart(canvas: HTMLCanvasElement, spec: ChartSpec, xTit
           backgroundColor: l.color,
           borderDash: l.dash,
           borderWidth: 2,
-          pointRadius: 0,
+          // Held-out evaluations come every eval_steps: a dot marks each one.
+          pointRadius: l.gapTo ? 2 : 0,
           tension: 0,
           order: 0,
           // chart.js performance guide: spanning gaps lets it draw each line as one path.
@@ -239,7 +262,7 @@ export function createLineChart(canvas: HTMLCanvasElement, spec: ChartSpec, xTit
           filter: (item) => !isRawTrace(item.dataset),
           callbacks: {
             label: (item) =>
-              `${item.dataset.label} (${spec.lines[item.datasetIndex]?.metric ?? (item.dataset as { metric?: string }).metric}${smoothedNote(item.chart)}): ${formatTick(item.parsed.y ?? NaN)}`,
+              `${item.dataset.label} (${spec.lines[item.datasetIndex]?.metric ?? (item.dataset as { metric?: string }).metric}${smoothedNote(item.chart)}): ${formatTick(item.parsed.y ?? NaN)}${gapNote(item.chart, spec, item.datasetIndex, item.parsed.x ?? NaN, item.parsed.y ?? NaN)}`,
             footer: (items) => (items[0] ? marksNear(items[0].chart, items[0].parsed.x ?? NaN).map((m) => `▏ ${m.label}`) : []),
           },
         },

@@ -19,10 +19,14 @@ export interface LineSpec {
   label: string;
   color: string;
   dash: number[];
+  /** A held-out line: the tooltip gives its gap to this train metric of the same lane at the same step. */
+  gapTo?: string;
 }
 
 /** Evaluation-grader lines: the lane's colour, a dash-dot pattern no lane line uses. */
 export const EVAL_DASH = [10, 3, 2, 3];
+/** Held-out lines (eval_reward): the lane's colour, dashed, beside its solid train line. */
+export const HELD_OUT_DASH = [6, 4];
 
 export interface ChartSpec {
   id: string;
@@ -44,18 +48,27 @@ const perLane = (metric: string, lanes: readonly LaneId[]): LineSpec[] =>
  * The shared charts for the lanes that are on. Every evaluation grader (`rewards/<name>`, scored on the
  * same samples, never trained on) is drawn in the reward chart beside `reward`, in its lane's colour.
  */
-export function sharedCharts(enabled: readonly LaneId[], evalGraders: readonly string[] = []): ChartSpec[] {
+export function sharedCharts(enabled: readonly LaneId[], evalGraders: readonly string[] = [], heldOut = false): ChartSpec[] {
   const evalLines: LineSpec[] = evalGraders.flatMap((name) =>
     enabled.map((lane) => ({ lane, metric: `rewards/${name}`, label: `${LANE_STYLE[lane].name} · ${name}`, color: LANE_STYLE[lane].color, dash: EVAL_DASH })),
   );
+  // With held-out prompts each lane has two lines in one colour: train solid, held-out dashed (the gap is the lesson).
+  const rewardLines = heldOut
+    ? enabled.flatMap((lane): LineSpec[] => [
+        { lane, metric: 'reward', label: `${LANE_STYLE[lane].name} train`, color: LANE_STYLE[lane].color, dash: [] },
+        { lane, metric: 'eval_reward', label: `${LANE_STYLE[lane].name} held-out`, color: LANE_STYLE[lane].color, dash: HELD_OUT_DASH, gapTo: 'reward' },
+      ])
+    : perLane('reward', enabled);
+  const help = [
+    heldOut ? 'Mean grader score of each lane’s samples: solid on the prompts it trains on, dashed on held-out prompts it never sees (every eval_steps).' : 'Mean grader score of each lane’s samples (all lanes on one axis).',
+    evalLines.length ? 'Dash-dot lines: evaluation graders on the same samples, never trained on.' : '',
+  ];
   const charts: ChartSpec[] = [
     {
       id: 'reward',
       title: 'Reward',
-      help: evalLines.length
-        ? 'Mean grader score of each lane’s samples; dash-dot lines: evaluation graders on the same samples, never trained on.'
-        : 'Mean grader score of each lane’s samples (all lanes on one axis).',
-      lines: [...perLane('reward', enabled), ...evalLines],
+      help: help.join(' ').trim(),
+      lines: [...rewardLines, ...evalLines],
       yTitle: 'mean score (0–1)',
       yMin: 0,
       yMax: 1,
@@ -113,8 +126,8 @@ export function ghostLines(spec: ChartSpec, ghosts: readonly Ghost[]): GhostLine
   const out: GhostLineSpec[] = [];
   for (const ghost of ghosts) {
     for (const line of spec.lines) {
-      const first = ghost.records[line.lane]?.[0];
-      if (!first || typeof first[line.metric] !== 'number') continue;
+      // Any record: held-out metrics come every eval_steps, and a step-0 record holds only those.
+      if (!ghost.records[line.lane]?.some((r) => typeof r[line.metric] === 'number')) continue;
       out.push({
         key: `${ghost.id}|${line.lane}|${line.metric}`,
         ghost,
@@ -123,7 +136,7 @@ export function ghostLines(spec: ChartSpec, ghosts: readonly Ghost[]): GhostLine
         label: ghostLineLabel(line.label, line.metric, LANE_STYLE[line.lane].name, ghost.label),
         color: line.color,
         // An evaluation grader's ghost shares its lane's colour with the reward's: a long dash added to the ghost's own tells them apart.
-        dash: line.dash === EVAL_DASH ? [...ghostDash(ghost.slot), 10, 3] : ghostDash(ghost.slot),
+        dash: line.dash === EVAL_DASH ? [...ghostDash(ghost.slot), 10, 3] : line.dash === HELD_OUT_DASH ? [...ghostDash(ghost.slot), 3, 6] : ghostDash(ghost.slot),
       });
     }
   }

@@ -3,12 +3,7 @@
  * one-line explanation. Pure data and helpers; the components render them.
  */
 import type { Config } from '../engine/config.ts';
-import { ADVANTAGES, DPO_LOSS_TYPES, DPO_PAIRS, POLICY_INITS, POLICY_KINDS } from '../engine/enums.ts';
-
-// The page offers the tables here; the transformer (policy.kind "transformer", init "random") trains from the
-// CLI and comes to the page with its own knobs and a pretraining phase.
-const TABLE_KINDS = POLICY_KINDS.filter((k) => k !== 'transformer');
-const TABLE_INITS = POLICY_INITS.filter((k) => k !== 'random');
+import { ADVANTAGES, defaultInit, defaultLearningRate, DPO_LOSS_TYPES, DPO_PAIRS, type PolicyKind } from '../engine/enums.ts';
 import type { LaneId } from '../worker/protocol.ts';
 
 interface KnobBase {
@@ -32,8 +27,18 @@ export const SHARED_KNOBS: readonly Knob[] = [
   { path: 'optimizer.learning_rate', label: 'Learning rate', kind: 'log', min: 1e-3, max: 100, help: 'Size of each Adam step: a logit moves by about this much per step at most. Higher learns faster but locks answers in: at 100 the entropy falls to 0 and DPO ends lower (Add: 0.90 vs 0.98 at 0.1). Adam stays far below the ±1e6 logits that would stop a run.' },
   { path: 'batch_prompts', label: 'Batch (prompts per step)', kind: 'int', min: 1, max: 64, help: 'Prompts, pairs or demonstrations used per step.' },
   { path: 'seed', label: 'Seed', kind: 'int', min: 0, max: 0xffffffff, help: 'Fixes every random draw; same seed, same run.' },
-  { path: 'policy.kind', label: 'Policy kind', kind: 'select', options: options(...TABLE_KINDS), help: 'Tabular: one distribution per position. Autoregressive: also conditioned on the previous letter.' },
-  { path: 'policy.init', label: 'Starting policy', kind: 'select', options: options(...TABLE_INITS), help: 'Uniform: every answer equally likely. Base: a warm start that is sometimes right.' },
+  {
+    path: 'policy.kind',
+    label: 'Policy kind',
+    kind: 'select',
+    options: [
+      { value: 'tabular', label: 'Table (per position)' },
+      { value: 'autoregressive', label: 'Table (autoregressive)' },
+      { value: 'transformer', label: 'Transformer (neural)' },
+    ],
+    help: 'A table learns each prompt on its own: nothing carries over to a prompt it never trained on. The transformer shares its weights across prompts, so it can. Switching resets the learning rate to the kind’s default.',
+  },
+  { path: 'policy.init', label: 'Starting policy', kind: 'select', options: options('uniform', 'base'), help: 'Uniform: every answer equally likely. Base: a warm start that is sometimes right.' },
   { path: 'steps', label: 'Steps', kind: 'int', min: 1, max: 100000, help: 'Training stops after this many steps; raise it to continue.' },
 ];
 
@@ -52,6 +57,50 @@ export const LANE_KNOBS: Record<LaneId, readonly Knob[]> = {
   ],
   sft: [],
 };
+
+/** The transformer's own knobs, shown instead of the table's "Starting policy" when it is chosen. Shape changes wait for Reset. */
+export const NEURAL_KNOBS: readonly Knob[] = [
+  {
+    path: 'policy.init',
+    label: 'Starting policy',
+    kind: 'select',
+    options: [
+      { value: 'base', label: 'Pretrained base' },
+      { value: 'random', label: 'Random weights' },
+    ],
+    help: 'Base: first pretrained by next-token prediction on prompts neither trained on nor held out, as a real LLM is, then fine-tuned. Random: fine-tuning starts from nothing.',
+  },
+  { path: 'policy.layers', label: 'Layers', kind: 'int', min: 1, max: 4, help: 'Transformer blocks (attention + MLP). Cost grows with each.' },
+  { path: 'policy.d_model', label: 'Width (d_model)', kind: 'select', options: options('16', '32', '48', '64'), help: 'Size of each token’s vector; a multiple of the heads. Cost grows with its square.' },
+  { path: 'policy.heads', label: 'Attention heads', kind: 'select', options: options('1', '2', '4', '8'), help: 'Attention patterns per layer; d_model is split between them.' },
+];
+
+/** The small transformer offered when the CPU engine would be slow: about 7× fewer parameters than the default. */
+export const SMALL_TRANSFORMER = { layers: 1, d_model: 16, heads: 4 } as const;
+
+/**
+ * The config with another policy kind. The kinds learn on different scales (a logit vs a weight), so the
+ * learning rate, starting policy and task size go back to the new kind's defaults, never carried across.
+ */
+export function withPolicyKind(config: Config, kind: PolicyKind): Config {
+  return {
+    ...config,
+    policy: { ...config.policy, kind, init: defaultInit(kind) },
+    optimizer: { ...config.optimizer, learning_rate: defaultLearningRate(kind) },
+    num_prompts: null,
+    eval_prompts: null,
+  };
+}
+
+/**
+ * About how many lockstep steps a second the CPU engine takes with these lanes on: per lane, seconds ≈
+ * parameters × sequences per step × 5.2e-8 (fitted to `npm run bench`: RFT at 2 layers × 32, 16 × 16, 2.7 steps/s).
+ */
+export function cpuStepsPerSecond(config: Config, parameters: number, lanes: readonly LaneId[]): number {
+  const sequences = (lane: LaneId) => (lane === 'rft' ? config.batch_prompts * config.num_generations : lane === 'dpo' ? 2 * config.batch_prompts : config.batch_prompts);
+  const seconds = lanes.reduce((t, lane) => t + parameters * Math.max(1, sequences(lane)) * 5.2e-8, 0);
+  return 1 / Math.max(seconds, 1e-3);
+}
 
 export const DATA_KNOBS: readonly Knob[] = [
   { path: 'demo_error_rate', label: 'Demonstration error rate', kind: 'range', min: 0, max: 1, step: 0.05, help: 'Share of SFT demonstrations replaced by plausible wrong answers.' },
@@ -90,11 +139,12 @@ export function sliderToLog(position: number, min: number, max: number): number 
 
 /** Knob label for a config path (for "needs a reset" messages). */
 export function knobLabel(path: string): string {
-  const all = [...SHARED_KNOBS, ...DATA_KNOBS, ...Object.values(LANE_KNOBS).flat()];
+  const all = [...SHARED_KNOBS, ...NEURAL_KNOBS, ...DATA_KNOBS, ...Object.values(LANE_KNOBS).flat()];
   const exact = all.find((k) => k.path === path);
   if (exact) return exact.label;
   if (path === 'task') return 'Task';
   if (path === 'num_prompts') return 'Number of prompts';
+  if (path === 'policy') return 'Transformer size';
   return path;
 }
 

@@ -23,7 +23,8 @@ import {
 } from '../worker/protocol.ts';
 import type { GraderSpec } from '../engine/task.ts';
 import type { SamplingRequest, SamplingResult, SlowMotionReport } from '../worker/view-protocol.ts';
-import { knobLabel, setPath } from './knobs.ts';
+import { knobLabel, setPath, withPolicyKind } from './knobs.ts';
+import type { PolicyKind } from '../engine/enums.ts';
 import { type Budget, MetricHistory } from './metric-history.ts';
 import { addGhost, clearGhosts, diffLabel, type Ghost, ghostLabel, hasRecords, MAX_GHOST_LABEL, recordsOf, removeGhost, updateGhost } from './ghosts.ts';
 
@@ -130,6 +131,8 @@ export class Playground {
   /** The last step taken apart (the slow-motion views), per lane; cleared when a new run replaces the old one. */
   slowMotion = $state.raw<Partial<Record<LaneId, SlowMotionReport>>>({});
   readonly history = new MetricHistory();
+  /** A transformer's base being pretrained while a run is built (null otherwise): the progress bar. */
+  pretraining = $state.raw<{ step: number; maxSteps: number; checkAccuracy: number | null; target: number } | null>(null);
   /** Earlier runs kept faintly on the charts (src/ui/ghosts.ts), oldest first. */
   ghosts = $state.raw<Ghost[]>([]);
   /** Why the last run was not kept as a ghost, or what a ghost rebuild is doing; null when there is nothing to say. */
@@ -186,6 +189,9 @@ export class Playground {
       this.version++;
     } else if (e.type === 'failure') {
       this.banner = { kind: 'error', text: describeFailure(e.failure) };
+    } else if (e.type === 'pretraining') {
+      this.pretraining = { step: e.step, maxSteps: e.maxSteps, checkAccuracy: e.checkAccuracy, target: e.target };
+      return;
     } else if (e.type === 'finished') {
       this.banner = { kind: 'info', text: `Finished ${nounCount(e.progress.steps, 'step')}. Raise “Steps” to keep training.` };
     } else {
@@ -196,6 +202,7 @@ export class Playground {
   }
 
   private accept(r: UpdateResult, fresh: boolean): void {
+    this.pretraining = null;
     if (!r.ok) {
       this.configErrors = r.errors;
       return;
@@ -210,6 +217,8 @@ export class Playground {
         this.definition = r.run.definition;
         if (before) this.keepAsGhost(before.definition, r.run.definition);
         this.history.clear();
+        const start = r.run.start ?? {};
+        this.history.append(Object.fromEntries(LANE_IDS.flatMap((id) => (start[id] ? [[id, [start[id]]]] : []))));
         this.events = [];
         this.snapshots = {};
         this.slowMotion = {};
@@ -294,7 +303,8 @@ export class Playground {
   /** Changes one knob; it applies at the next step, or waits for Reset when it changes the policy's shape. */
   setKnob(path: string, value: unknown): Promise<void> {
     if (!this.definition) return Promise.resolve();
-    const next: RunDefinition = { ...this.definition, config: setPath(this.definition.config, path, value) };
+    const config = path === 'policy.kind' ? withPolicyKind(this.definition.config, value as PolicyKind) : setPath(this.definition.config, path, value);
+    const next: RunDefinition = { ...this.definition, config };
     return this.apply(next, { key: path, label: `${path === 'grader' ? 'Grader' : knobLabel(path)} → ${eventValue(value)}` });
   }
 
@@ -334,10 +344,16 @@ export class Playground {
   }
 
   /** Evaluation graders: the config's, and any a task brings (add-contains logs rewards/exact_match), once a step records them. */
+  /** Whether the run holds prompts out (the charts then draw held-out lines). */
+  get hasHeldOut(): boolean {
+    return this.run !== null && this.run.heldOutFrom < this.run.prompts.length;
+  }
+
   evalGraderNames(): string[] {
     const names = new Set(Object.keys(this.run?.definition.config.eval_graders ?? {}));
     for (const lane of this.enabledLanes()) {
-      const first = this.history.of(lane)[0];
+      // The first training step's record (a step-0 record holds only the held-out evaluation).
+      const first = this.history.of(lane).find((r) => r.step > 0);
       if (first) for (const key of Object.keys(first)) if (key.startsWith('rewards/') && !DPO_REWARDS.has(key)) names.add(key.slice('rewards/'.length));
     }
     return [...names].sort();

@@ -7,7 +7,7 @@
 import type { Config } from '../engine/config.ts';
 
 /** Fields whose change needs a Reset (dotted paths). */
-export const RESET_FIELDS = ['task', 'policy', 'num_prompts', 'seed', 'backend'] as const;
+export const RESET_FIELDS = ['task', 'policy', 'num_prompts', 'eval_prompts', 'eval_split', 'seed', 'backend'] as const;
 /** Fields that change the task's data but not the policy's shape: rebuilt live, policies kept. */
 export const DATA_FIELDS = ['demo_error_rate', 'preference_noise'] as const;
 /** Fields that need a new grader object. */

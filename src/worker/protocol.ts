@@ -29,6 +29,8 @@ export interface GalleryItem {
   prompt: string;
   text: string;
   score: number;
+  /** The prompt is held out: never trained on (its row shows the policy's likeliest answer). */
+  heldOut?: boolean;
 }
 
 export interface PairItem {
@@ -55,6 +57,8 @@ export interface LaneSnapshot {
   gallery: GalleryItem[];
   pairs?: PairItem[];
   demos?: DemoItem[];
+  /** Held-out prompts with the policy's likeliest (greedy) answer and its score (NaN: the grader could not score it); absent when none are held out. */
+  heldOut?: GalleryItem[];
   /** All rewards of the latest step (histogram). */
   rewards: number[];
   /** Probability per position (rows) and token (columns) for the selected prompt. */
@@ -92,6 +96,8 @@ export type WorkerEvent =
     }
   | { type: 'failure'; failure: LaneFailure; progress: Progress }
   | { type: 'finished'; progress: Progress }
+  /** A transformer's base model is being pretrained (a run is being built): the progress bar. */
+  | { type: 'pretraining'; step: number; maxSteps: number; checkAccuracy: number | null; target: number }
   /** Something the user should know that did not stop training (e.g. the GPU was lost and the run moved to the CPU). */
   | { type: 'notice'; message: string };
 
@@ -123,6 +129,12 @@ export interface RunInfo {
   laneNotes: Partial<Record<LaneId, string>>;
   /** Names of the imported files the task was built from (empty for a built-in task). */
   importedFiles: string[];
+  /** Prompts from this index on are held out: never trained on, evaluated every eval_steps (none when it is prompts.length). */
+  heldOutFrom: number;
+  /** The policy: its kind, its parameter count and, for a transformer from its base, how the base was pretrained. */
+  model: { kind: Config['policy']['kind']; parameters: number; base: { steps: number; checkAccuracy: number; reached: boolean } | null };
+  /** Each lane's held-out evaluation of the starting policy, as its step-0 record (eval_* metrics only); set when the run is (re)built. */
+  start?: Partial<Record<LaneId, LaneRecord>>;
 }
 
 export interface StartInfo {

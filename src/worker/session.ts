@@ -143,7 +143,8 @@ export class TrainingSession {
     if (this.pendingImport) this.imported = this.pendingImport;
     try {
       const files = typeof next.def.config.task === 'string' ? [] : Object.values(this.imported).map((f) => f!.name);
-      run = await this.trainer.build(next.def, files);
+      const target = next.def.config.policy.base_accuracy;
+      run = await this.trainer.build(next.def, files, (p) => this.listener({ type: 'pretraining', ...p, target }));
       this.noted.clear();
     } catch (e) {
       this.imported = previous;
@@ -152,6 +153,9 @@ export class TrainingSession {
     this.pendingImport = null;
     this.built = true;
     this.batcher.take();
+    // Step 0 on the charts: where held-out reward starts (the base's own score, for a transformer). It travels
+    // with the run, not in a batch, so the page files it under the new run and never under the one it replaces.
+    run.start = await this.trainer.evaluateStart();
     this.meter.reset();
     this.lastSnapshot = -Infinity;
     await this.flush(true);
@@ -321,6 +325,8 @@ export class TrainingSession {
     try {
       const built = await trainer.build(next.def);
       const records: Partial<Record<LaneId, LaneRecord[]>> = {};
+      const starts = await trainer.evaluateStart();
+      for (const id of LANE_IDS) if (starts[id] && built.definition.lanes[id]) records[id] = [starts[id]];
       let lastYield = this.now();
       while (trainer.anyEnabled && !trainer.finished) {
         const r = await trainer.stepAll();

@@ -7,8 +7,8 @@ import type { Backend } from '../engine/backend.ts';
 import type { Config } from '../engine/config.ts';
 import type { Lane, StepView } from '../engine/lane.ts';
 import { cloneState, positionMarginals, type PolicyState } from '../engine/policy.ts';
-import { initialState, makeLane } from '../engine/setup.ts';
-import { type GraderSpec, type Task, Vocabulary } from '../engine/task.ts';
+import { baseSummary, initialState, makeLane } from '../engine/setup.ts';
+import { type GraderSpec, type Task, trainPromptCount, Vocabulary } from '../engine/task.ts';
 import type { Grader } from '../graders/types.ts';
 import { classifyChange } from './config-diff.ts';
 import { answerLogProb, greedyAnswer } from './policy-view.ts';
@@ -16,7 +16,10 @@ import { slowMotionReport } from './slow-motion.ts';
 import { samplingView } from './sampling-view.ts';
 import { LANE_IDS, type LaneFailure, type LaneId, type LaneRecord, type LaneSnapshot, type RunDefinition, type RunInfo } from './protocol.ts';
 import type { SamplingRequest, SamplingResult, SlowMotionReport } from './view-protocol.ts';
-import type { PolicyParameters } from '../engine/policies/index.ts';
+import { paramCount, type PolicyParameters } from '../engine/policies/index.ts';
+
+/** Pretraining progress of a transformer's base (the page's progress bar). */
+export type BaseProgressListener = (p: { step: number; maxSteps: number; checkAccuracy: number | null }) => void;
 
 export interface TrainerDeps {
   /** Builds the task a config names (built-in id or imported files). */
@@ -38,6 +41,8 @@ interface LaneSlot {
 
 /** Gallery rows kept per snapshot: enough to read, small enough to post 30 times a second. */
 const GALLERY_SIZE = 8;
+/** Held-out prompts shown per lane card with the policy's likeliest answer. */
+const HELD_OUT_ROWS = 4;
 
 export type LockstepResult = {
   records: Partial<Record<LaneId, LaneRecord>>;
@@ -52,6 +57,7 @@ export class Trainer {
   private slots = new Map<LaneId, LaneSlot>();
   private def!: RunDefinition;
   private task!: Task;
+  private shape!: PolicyState['shape'];
   private vocab!: Vocabulary;
   private badge = '';
   /** Scores the SFT table's policy answers; kept while the grader stays the same (a JS grader has a worker to start). */
@@ -102,9 +108,9 @@ export class Trainer {
   }
 
   /** Builds every lane afresh from the definition (Reset). Throws readable errors for a bad task or grader. */
-  async build(def: RunDefinition, importedFiles: string[] = []): Promise<RunInfo> {
+  async build(def: RunDefinition, importedFiles: string[] = [], onBaseProgress?: BaseProgressListener): Promise<RunInfo> {
     const task = this.deps.loadTask(def.config);
-    const start = initialState(def.config, task);
+    const start = initialState(def.config, task, onBaseProgress);
     // The page sends back the lanes this run reported, where a lane without data reads "off"; that lane was
     // switched off here, not by the user, so it is asked for again. Other lane sets (a lesson's preset) are taken as they are.
     const echo = this.def !== undefined && LANE_IDS.every((id) => def.lanes[id] === this.def.lanes[id]);
@@ -142,15 +148,31 @@ export class Trainer {
     this.autoOff = autoOff;
     this.importedFiles = importedFiles;
     this.task = task;
+    this.shape = start.shape;
     this.vocab = new Vocabulary(task.alphabet);
     this.badge = badge;
     this.backendKind = kind;
     return this.info();
   }
 
+  /**
+   * Each lane's held-out evaluation of the starting policy (the base, for a transformer), as a step-0 record
+   * (only the eval_* metrics). Empty when nothing is held out. Training draws nothing from it.
+   */
+  async evaluateStart(): Promise<Partial<Record<LaneId, LaneRecord>>> {
+    const out: Partial<Record<LaneId, LaneRecord>> = {};
+    for (const slot of this.slots.values()) {
+      if (slot.lane.completed > 0 || !slot.lane.hasHeldOut) continue;
+      const evaluation = await slot.lane.evaluate(0);
+      if (evaluation) out[slot.id] = { step: 0, ...evaluation.metrics, samples_drawn: 0, labelled_examples: 0 };
+    }
+    return out;
+  }
+
   info(): RunInfo {
     const task = this.task;
     const prompts = task.items.map((i) => i.prompt);
+    const config = this.def.config;
     const maxLen = this.slots.get('rft')!.lane.maxLen;
     return {
       definition: structuredClone(this.def),
@@ -167,6 +189,8 @@ export class Trainer {
       backendKind: this.backendKind,
       laneNotes: { ...this.laneNotes },
       importedFiles: [...this.importedFiles],
+      heldOutFrom: trainPromptCount(task),
+      model: { kind: config.policy.kind, parameters: paramCount(this.shape), base: baseSummary(config, task) },
     };
   }
 
@@ -316,6 +340,14 @@ export class Trainer {
       // Coloured by the grader, as the other lanes' tables: an answer can be right without being the demonstration (Palindrome).
       const scores = await this.scoreForTable(answers, demos.map((d) => prompts[d.prompt]));
       snap.demos = demos.map((d, i) => ({ prompt: prompts[d.prompt].prompt, demonstration: d.answer, policyAnswer: answers[i], policyScore: scores[i] }));
+    }
+    const heldOutFrom = trainPromptCount(this.task);
+    if (heldOutFrom < prompts.length) {
+      // A few prompts it never trained on, the selected one first when it is one of them: what transfers, or not.
+      const picks = [...new Set([...(p >= heldOutFrom ? [p] : []), ...Array.from({ length: Math.min(HELD_OUT_ROWS, prompts.length - heldOutFrom) }, (_, k) => heldOutFrom + k)])].slice(0, HELD_OUT_ROWS);
+      const answers = picks.map((i) => greedyAnswer(state.logits, state.shape, i, this.vocab));
+      const scores = await this.scoreForTable(answers, picks.map((i) => prompts[i]));
+      snap.heldOut = picks.map((i, k) => ({ prompt: prompts[i].prompt, text: answers[k], score: scores[k] ?? Number.NaN, heldOut: true }));
     }
     return snap;
   }

@@ -99,7 +99,7 @@ describe('ghost lines on the charts', () => {
 /** A worker stand-in that builds a run from whatever definition it is given. */
 function fakeClient() {
   const info = (d: RunDefinition): RunInfo =>
-    ({ definition: d, prompts: ['abc'], demos: [], pairs: [], tokens: [], maxLen: 4, taskTitle: '', taskDescription: '', graderName: '', taskGraderName: '', backendBadge: 'CPU', backendKind: 'cpu', laneNotes: {}, importedFiles: [] }) as RunInfo;
+    ({ definition: d, prompts: ['abc'], demos: [], pairs: [], tokens: [], maxLen: 4, taskTitle: '', taskDescription: '', graderName: '', taskGraderName: '', backendBadge: 'CPU', backendKind: 'cpu', laneNotes: {}, importedFiles: [], heldOutFrom: 1, model: { kind: 'tabular', parameters: 12, base: null } }) as RunInfo;
   return {
     reset: async (d?: RunDefinition) => ({ ok: true, needsReset: [], run: info(d ?? def()) }),
     progress: async () => ({ step: 0, steps: 300, stepsPerSecond: 0, samplesPerSecond: 0, playing: false }),

@@ -1,9 +1,10 @@
 /** UI logic without a DOM: metric history and chart points, knobs, chart specs, redraw scheduling, messages. */
 import { describe, expect, it } from 'vitest';
 import { defaultConfig, parseConfig } from '../../src/engine/config.ts';
-import { histogram, LANE_STYLE, lossChart, sharedCharts } from '../../src/ui/chart-specs.ts';
+import { HELD_OUT_DASH, histogram, LANE_STYLE, lossChart, sharedCharts } from '../../src/ui/chart-specs.ts';
 import { fieldValue, GRADER_TEMPLATES, locateProblem } from '../../src/ui/grader-forms.ts';
-import { DATA_KNOBS, getPath, LANE_KNOBS, logToSlider, setPath, SHARED_KNOBS, sliderToLog, type Knob } from '../../src/ui/knobs.ts';
+import { cpuStepsPerSecond, DATA_KNOBS, getPath, LANE_KNOBS, logToSlider, NEURAL_KNOBS, setPath, SHARED_KNOBS, sliderToLog, withPolicyKind, type Knob } from '../../src/ui/knobs.ts';
+import type { PolicyKind } from '../../src/engine/enums.ts';
 import { MetricHistory } from '../../src/ui/metric-history.ts';
 import { RedrawScheduler } from '../../src/ui/redraw-scheduler.ts';
 import type { LaneRecord } from '../../src/worker/protocol.ts';
@@ -53,18 +54,58 @@ describe('MetricHistory', () => {
   });
 });
 
+describe('held-out lines in the reward chart', () => {
+  it('with held-out prompts each lane has a solid train line and a dashed held-out line in its colour, the gap named', () => {
+    const reward = sharedCharts(['rft', 'dpo', 'sft'], [], true)[0];
+    for (const lane of ['rft', 'dpo', 'sft'] as const) {
+      const train = reward.lines.find((l) => l.lane === lane && l.metric === 'reward')!;
+      const held = reward.lines.find((l) => l.lane === lane && l.metric === 'eval_reward')!;
+      expect(train.dash).toEqual([]);
+      expect(held.dash).toEqual(HELD_OUT_DASH);
+      expect(held.color).toBe(train.color);
+      expect(held.gapTo).toBe('reward');
+      expect(held.label).toMatch(/held-out/);
+    }
+    // Without held-out prompts the chart is as before: one line per lane in its own dash.
+    const plain = sharedCharts(['rft', 'dpo'], [], false)[0];
+    expect(plain.lines.map((l) => [l.metric, l.dash])).toEqual([['reward', LANE_STYLE.rft.dash], ['reward', LANE_STYLE.dpo.dash]]);
+  });
+});
+
 describe('knobs', () => {
   const all: Knob[] = [...SHARED_KNOBS, ...DATA_KNOBS, ...Object.values(LANE_KNOBS).flat()];
   it('every knob points at a config field, and its range is accepted by the config schema', () => {
-    const cfg = defaultConfig();
-    for (const k of all) {
-      expect(getPath(cfg, k.path), k.path).not.toBeUndefined();
-      const values = k.kind === 'select' ? k.options.map((o) => o.value) : [k.min, k.max];
-      for (const v of values) {
-        const r = parseConfig(setPath(cfg, k.path, v));
-        expect(r.ok, `${k.path} = ${v}: ${r.ok ? '' : r.errors[0].message}`).toBe(true);
+    const table = defaultConfig();
+    const neural = withPolicyKind(table, 'transformer');
+    for (const [cfg, knobs] of [[table, all], [neural, NEURAL_KNOBS]] as const) {
+      for (const k of knobs) {
+        const current = getPath(cfg, k.path);
+        expect(current, k.path).not.toBeUndefined();
+        // A select over a numeric field sends numbers (KnobControl converts by the field's current type).
+        const values = k.kind === 'select' ? k.options.map((o) => (typeof current === 'number' ? Number(o.value) : o.value)) : [k.min, k.max];
+        for (const v of values) {
+          // The page switches kinds with withPolicyKind: the learning rate and starting policy follow the kind.
+          const next = k.path === 'policy.kind' ? withPolicyKind(cfg, v as PolicyKind) : setPath(cfg, k.path, v);
+          const r = parseConfig(next);
+          expect(r.ok, `${k.path} = ${v}: ${r.ok ? '' : r.errors[0].message}`).toBe(true);
+        }
       }
     }
+  });
+  it('switching the policy kind takes the new kind\'s learning rate and starting policy', () => {
+    const neural = withPolicyKind({ ...defaultConfig(), optimizer: { ...defaultConfig().optimizer, learning_rate: 0.3 } }, 'transformer');
+    expect(neural.optimizer.learning_rate).toBe(1e-3);
+    expect(neural.policy.init).toBe('base');
+    const back = withPolicyKind(neural, 'tabular');
+    expect([back.optimizer.learning_rate, back.policy.init]).toEqual([0.1, 'uniform']);
+  });
+  it('the CPU speed estimate follows the cost: more parameters or samples, fewer steps a second', () => {
+    const cfg = withPolicyKind(defaultConfig(), 'transformer');
+    const big = cpuStepsPerSecond(cfg, 26_000, ['rft', 'dpo', 'sft']);
+    expect(cpuStepsPerSecond(cfg, 4_000, ['rft', 'dpo', 'sft'])).toBeGreaterThan(5 * big);
+    expect(cpuStepsPerSecond(cfg, 26_000, ['sft'])).toBeGreaterThan(big);
+    // Fitted to the bench: RFT at 2 layers × 32 (26,560 parameters), 16 prompts × 16 generations ≈ 2.7 steps/s.
+    expect(cpuStepsPerSecond({ ...cfg, batch_prompts: 16, num_generations: 16 }, 26_560, ['rft'])).toBeCloseTo(2.8, 0);
   });
   it('the DPO loss select offers every loss the engine has, cdpo included', () => {
     const loss = LANE_KNOBS.dpo.find((k) => k.path === 'dpo.loss_type');

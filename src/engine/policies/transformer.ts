@@ -315,7 +315,7 @@ export const transformerEntry: PolicyKindEntry = {
   paramCount: (shape) => paramLayout(transformerConfigOf(shape)).count,
   initialParams(shape: PolicyShape, task: Task, opts: InitOptions): Float32Array {
     const cfg = transformerConfigOf(shape);
-    if (opts.init === 'base') return pretrainBase(shape, task, opts).params;
+    if (opts.init === 'base') return pretrainBase(shape, task, opts, opts.onBaseProgress).params;
     return initParams(cfg, opts.seed) as Float32Array;
   },
   cpu: (shape) => new TransformerCpuModel(shape),

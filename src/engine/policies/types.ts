@@ -21,6 +21,8 @@ export interface InitOptions {
   seed: number;
   /** Transformer base: stop pretraining at this greedy accuracy on its check prompts, or after maxSteps. */
   base?: { accuracy: number; maxSteps: number };
+  /** Told how pretraining the base goes (every check): the page's progress bar. Not called when the base is cached. */
+  onBaseProgress?: (p: { step: number; maxSteps: number; checkAccuracy: number | null }) => void;
 }
 
 export interface PolicyShape {
