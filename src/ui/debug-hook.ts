@@ -5,7 +5,7 @@
  */
 import type { LaneId, LaneRecord, Progress, RunDefinition } from '../worker/protocol.ts';
 import { Chart } from 'chart.js';
-import { ghostLines, sharedCharts, lossChart } from './chart-specs.ts';
+import { ghostLines, lossChart } from './chart-specs.ts';
 import { isRawTrace } from './chart-setup.ts';
 import { ghostSteps } from './ghosts.ts';
 import { CHART_REFRESH } from './redraw-scheduler.ts';
@@ -47,7 +47,7 @@ export function installDebugHook(pg: Playground): void {
   const hook: DebugHook = {
     metrics: () => pg.history.toJSON(),
     chartData(id) {
-      const spec = [...sharedCharts(pg.enabledLanes(), pg.evalGraderNames()), ...(['rft', 'dpo', 'sft'] as const).map(lossChart)].find((c) => c.id === id);
+      const spec = [...pg.sharedCharts(), ...(['rft', 'dpo', 'sft'] as const).map(lossChart)].find((c) => c.id === id);
       if (!spec) return null;
       const live = spec.lines.map((l) => ({
         label: l.label,

@@ -125,8 +125,9 @@ export function recordsOf(history: Record<LaneId, readonly LaneRecord[]>): Parti
   return out;
 }
 
+/** Whether a run trained at all: a step-0 record (the starting policy's held-out score) alone is not a run to keep. */
 export function hasRecords(records: Partial<Record<LaneId, readonly LaneRecord[]>>): boolean {
-  return LANE_IDS.some((id) => (records[id]?.length ?? 0) > 0);
+  return LANE_IDS.some((id) => records[id]?.some((r) => r.step > 0) ?? false);
 }
 
 /** The highest step any lane of the ghost reached. */

@@ -24,6 +24,7 @@ import {
 import type { GraderSpec } from '../engine/task.ts';
 import type { SamplingRequest, SamplingResult, SlowMotionReport } from '../worker/view-protocol.ts';
 import { knobLabel, setPath, withPolicyKind } from './knobs.ts';
+import { type ChartSpec, sharedCharts } from './chart-specs.ts';
 import type { PolicyKind } from '../engine/enums.ts';
 import { type Budget, MetricHistory } from './metric-history.ts';
 import { addGhost, clearGhosts, diffLabel, type Ghost, ghostLabel, hasRecords, MAX_GHOST_LABEL, recordsOf, removeGhost, updateGhost } from './ghosts.ts';
@@ -347,6 +348,11 @@ export class Playground {
   /** Whether the run holds prompts out (the charts then draw held-out lines). */
   get hasHeldOut(): boolean {
     return this.run !== null && this.run.heldOutFrom < this.run.prompts.length;
+  }
+
+  /** The shared charts of this run (the charts panel and the debug hook draw the same ones). */
+  sharedCharts(): ChartSpec[] {
+    return sharedCharts(this.enabledLanes(), this.evalGraderNames(), this.hasHeldOut);
   }
 
   evalGraderNames(): string[] {

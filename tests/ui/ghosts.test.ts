@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/engine/config.ts';
 import { CURRENT_RUN, metricsToCsv, metricsToJson } from '../../src/share/export.ts';
 import { ghostLines, sharedCharts } from '../../src/ui/chart-specs.ts';
-import { addGhost, clearGhosts, diffLabel, GHOST_DASHES, type Ghost, ghostLabel, MAX_GHOSTS, removeGhost, updateGhost } from '../../src/ui/ghosts.ts';
+import { addGhost, clearGhosts, diffLabel, GHOST_DASHES, type Ghost, ghostLabel, hasRecords, MAX_GHOSTS, removeGhost, updateGhost } from '../../src/ui/ghosts.ts';
 import { MetricHistory } from '../../src/ui/metric-history.ts';
 import { Playground } from '../../src/ui/playground.svelte.ts';
 import { EVAL_DASH, LANE_STYLE } from '../../src/ui/chart-specs.ts';
@@ -93,6 +93,15 @@ describe('ghost lines on the charts', () => {
     expect(h.ghostPoints(g, 'rft', 'reward', 'steps')).toBe(h.ghostPoints(g, 'rft', 'reward', 'steps'));
     expect(h.ghostPoints(g, 'rft', 'reward', 'steps', 0.5)[1].y).toBeCloseTo((0.5 * 0.1 * 0.5 + 0.5 * 0.3) / (1 - 0.25));
     expect(h.ghostPoints(g, 'dpo', 'reward', 'steps')).toEqual([]);
+  });
+});
+
+describe('what is worth keeping as a ghost', () => {
+  it('a run that trained, not one that only has its step-0 held-out evaluation', () => {
+    const start = { step: 0, eval_reward: 0.3, samples_drawn: 0, labelled_examples: 0 };
+    expect(hasRecords({ rft: [start], sft: [start] })).toBe(false);
+    expect(hasRecords({ rft: [start, rec(1, 0.5)] })).toBe(true);
+    expect(hasRecords({})).toBe(false);
   });
 });
 
