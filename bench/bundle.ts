@@ -23,7 +23,7 @@ export interface JsFile {
 
 /** Chunks the page imports only when they are needed (the editor for custom JS, the lessons, the real-model export and its zip). */
 const ON_DEMAND = /^assets\/(code-editor|LessonsPanel|export|zip)-/;
-const SERVICE_WORKER = /^(sw|workbox-[\w-]+)\.js$/;
+const SERVICE_WORKER = /^sw\.js$/;
 
 function* walk(dir: string): Generator<string> {
   for (const name of readdirSync(dir)) {

@@ -10,5 +10,5 @@
  */
 export const SINGLE_FILE_MODE = 'single-file';
 
-/** The generated service worker, next to index.html in dist/. */
+/** The service worker (built from src/pwa/sw.ts), next to index.html in dist/. */
 export const SERVICE_WORKER_FILE = 'sw.js';

@@ -5,7 +5,7 @@
  *
  * Updates need nothing here: the browser checks sw.js on every online visit
  * (updateViaCache 'none' keeps any HTTP cache out of the way), installs a new
- * version in the background, and the generated worker waits until no tab of the
+ * version in the background, and the worker (sw.ts) waits until no tab of the
  * playground is open before it takes over, so a training tab is never disturbed.
  *
  * It does nothing in the dev server, in the single-file build (a file:// page

@@ -111,6 +111,9 @@ describe.skipIf(!HAVE_CHROMIUM)(`${DIST}/ served under ${SUB_PATH}`, () => {
       await again.goto(server.url);
       expect(await waitUntilReady(again)).toMatch(/^CPU/);
       await trainFor(again, 5);
+      // A navigation inside the folder with a query (a link from a course page, say) gets the cached page too.
+      await again.goto(`${server.url}?from=lesson-2`);
+      expect(await waitUntilReady(again)).toMatch(/^CPU/);
 
       // Custom grader code offline: its engine (a wasm file) comes from the offline copy too.
       const hash = encodeShareHash({ config: { ...defaultConfig(), steps: 5, grader: { type: 'js', name: 'half', source: 'function grade() { return 0.5; }' } } as never, lanes: defaultLanes(), teacher: defaultTeacher() });
@@ -140,7 +143,7 @@ describe.skipIf(!HAVE_CHROMIUM)(`${DIST}/ served under ${SUB_PATH}`, () => {
       cpSync(DIST, nextVersion, { recursive: true });
       writeFileSync(join(nextVersion, 'index.html'), readFileSync(join(DIST, 'index.html'), 'utf8').replace('</head>', `${MARKER}</head>`));
       const sw = readFileSync(join(nextVersion, 'sw.js'), 'utf8');
-      const bumped = sw.replace(/(url:\s*"index\.html",\s*revision:\s*")[0-9a-f]+"/, '$1feedfacefeedfacefeedfacefeedface"');
+      const bumped = sw.replace(/(\{"revision":")[0-9a-f]+(","url":"index\.html"\})/, '$1feedfacefeedfacefeedfacefeedface$2');
       if (bumped === sw) throw new Error(`${DIST}/sw.js does not list index.html with a revision: the precache format changed, update this test`);
       writeFileSync(join(nextVersion, 'sw.js'), bumped);
       server = await serveUnderSubPath(DIST, SUB_PATH);
