@@ -5,8 +5,7 @@
  * them, and its held-out eval_reward at 1,500 steps is at least SFT's.
  */
 import { describe, expect, it } from 'vitest';
-import { mean, NET, trainRun } from './harness.ts';
-import { RFT } from './rft.learn.ts';
+import { mean, NET, RFT, trainRun } from './harness.ts';
 
 const NOISY = { task: 'add', demo_error_rate: 0.3, seed: 0, steps: 1500 } as const;
 

@@ -7,9 +7,8 @@
  * Adam β₂ 0.98, no KL.
  */
 import { describe, expect, it } from 'vitest';
-import { firstReached, NET, trainRun } from './harness.ts';
+import { firstReached, RFT, trainRun } from './harness.ts';
 
-export const RFT = { objective: 'rft', policy: NET, steps: 1500, batch_prompts: 16, num_generations: 16, optimizer: { adam_beta2: 0.98, warmup_steps: 20, lr_scheduler_type: 'linear' } } as const;
 
 describe('RFT from the base generalises to held-out prompts', () => {
   it('sort: held-out eval_reward ≥ 0.9 within 1,500 steps', async () => {
