@@ -6,7 +6,10 @@
 import type { StepMetrics } from '../engine/lane.ts';
 import type { Claim, MetricRef, WindowedMetric } from './types.ts';
 
-/** Metric records of every lane of every run: `records[runId][lane]`, one record per completed step. */
+/**
+ * Metric records of every lane of every run: `records[runId][lane]`, one record per completed step, after an
+ * optional step-0 record holding only the starting policy's held-out evaluation (eval_* metrics).
+ */
 export type RunRecords = Record<string, Partial<Record<string, readonly StepMetrics[]>>>;
 
 export interface ClaimVerdict {
@@ -24,17 +27,58 @@ export class MissingSeriesError extends Error {
   }
 }
 
-export function seriesOf(records: RunRecords, ref: MetricRef): number[] {
+/**
+ * Held-out metrics (`eval_reward`, `eval_rewards/<name>`, `eval_copy_rate`, …) are logged only on steps that are
+ * multiples of `eval_steps`, and in a step-0 record before the first step (the starting policy): a sparse series.
+ */
+export function isEvalMetric(metric: string): boolean {
+  return metric.startsWith('eval_');
+}
+
+/** A metric's values with the steps they were logged at, in step order. */
+export interface Series {
+  steps: number[];
+  values: number[];
+}
+
+/**
+ * The series a claim reads. An `eval_*` metric: the records that have it (step 0 included), so a window counts
+ * evaluations. Any other metric: every training step, each of which must have it; the step-0 record (evaluations
+ * only) is not a training step and is skipped.
+ */
+export function seriesPoints(records: RunRecords, ref: MetricRef): Series {
   const lane = records[ref.run]?.[ref.lane];
   if (!lane) throw new MissingSeriesError(`no records for run "${ref.run}", lane "${ref.lane}" (runs recorded: ${Object.keys(records).join(', ') || 'none'})`);
-  if (lane.length === 0) throw new MissingSeriesError(`run "${ref.run}", lane "${ref.lane}" has no steps yet`);
-  return lane.map((m, i) => {
+  const steps: number[] = [];
+  const values: number[] = [];
+  if (isEvalMetric(ref.metric)) {
+    for (const m of lane) {
+      const v = m[ref.metric];
+      if (typeof v === 'number') {
+        steps.push(m.step);
+        values.push(v);
+      }
+    }
+    if (values.length === 0) {
+      throw new MissingSeriesError(`run "${ref.run}", lane "${ref.lane}" has no evaluation with "${ref.metric}" yet (held-out metrics are logged at step 0 and every eval_steps steps, when the task holds prompts out)`);
+    }
+    return { steps, values };
+  }
+  lane.forEach((m, i) => {
+    if (m.step === 0) return;
     const v = m[ref.metric];
     if (typeof v !== 'number') {
       throw new MissingSeriesError(`run "${ref.run}", lane "${ref.lane}", step ${m.step ?? i + 1} has no metric "${ref.metric}" (it has: ${Object.keys(m).join(', ')})`);
     }
-    return v;
+    steps.push(m.step ?? i + 1);
+    values.push(v);
   });
+  if (values.length === 0) throw new MissingSeriesError(`run "${ref.run}", lane "${ref.lane}" has no steps yet`);
+  return { steps, values };
+}
+
+export function seriesOf(records: RunRecords, ref: MetricRef): number[] {
+  return seriesPoints(records, ref).values;
 }
 
 export function windowedMean(records: RunRecords, w: WindowedMetric): number {
@@ -56,7 +100,7 @@ export function firstStepReaching(series: readonly number[], threshold: number, 
 }
 
 function describe(w: WindowedMetric): string {
-  return `${w.run}/${w.lane} ${w.metric} (${w.at === 'start' ? 'first' : 'last'} ${w.window} steps)`;
+  return `${w.run}/${w.lane} ${w.metric} (${w.at === 'start' ? 'first' : 'last'} ${w.window} ${isEvalMetric(w.metric) ? 'evaluations' : 'steps'})`;
 }
 
 const fmt = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(3));
@@ -86,14 +130,20 @@ export function checkClaim(claim: Claim, records: RunRecords): ClaimVerdict {
       };
     }
     case 'reaches-sooner': {
-      const a = firstStepReaching(seriesOf(records, claim.first), claim.threshold, claim.window);
-      const b = firstStepReaching(seriesOf(records, claim.second), claim.threshold, claim.window);
+      // The step each series crosses at, read from its records: a sparse (eval_*) series' nth point is not step n.
+      const reach = (ref: MetricRef) => {
+        const s = seriesPoints(records, ref);
+        const i = firstStepReaching(s.values, claim.threshold, claim.window);
+        return i === null ? null : s.steps[i - 1];
+      };
+      const a = reach(claim.first);
+      const b = reach(claim.second);
       const name = (r: MetricRef) => `${r.run}/${r.lane} ${r.metric}`;
       const when = (s: number | null) => (s === null ? 'never' : `at step ${s}`);
       return {
         claim,
         holds: a !== null && (b === null || a < b),
-        detail: `${name(claim.first)} reaches ${fmt(claim.threshold)} ${when(a)}, ${name(claim.second)} ${when(b)} (mean over ${claim.window} steps)`,
+        detail: `${name(claim.first)} reaches ${fmt(claim.threshold)} ${when(a)}, ${name(claim.second)} ${when(b)} (mean over ${claim.window} ${isEvalMetric(claim.first.metric) ? 'evaluations' : 'steps'})`,
       };
     }
   }

@@ -29,20 +29,35 @@ export async function runPresetRun(run: PresetRun, where = 'preset'): Promise<Pa
     const cfg = laneConfig(run, lane, where);
     const engine = makeLane(cfg, { task, state: cloneState(start) });
     const records: StepMetrics[] = [];
+    // The starting policy's held-out evaluation, as the page's session records it: a step-0 record of eval_* metrics only.
+    const atStart = await engine.evaluate(0);
+    if (atStart && Object.keys(atStart.metrics).length > 0) records.push({ step: 0, ...atStart.metrics });
     for (let i = 0; i < cfg.steps; i++) {
       const outcome = await engine.step();
       if (!outcome.ok) throw new Error(`${where}: run "${run.id}", lane ${lane} stopped at step ${outcome.step}: ${outcome.message}`);
       records.push(outcome.metrics);
     }
     engine.backend.dispose();
+    engine.disposeGraders();
     out[lane] = records;
   }
   return out;
 }
 
-/** Runs every run of a preset, in order. */
-export async function runPreset(runs: readonly PresetRun[], where = 'preset'): Promise<RunRecords> {
+/** Records of runs already trained, by config and lanes: two lessons that show the same run train it once. */
+export type RunMemo = Map<string, Promise<Partial<Record<Objective, StepMetrics[]>>>>;
+
+/** Runs every run of a preset, in order (a run with the same config and lanes as one in `memo` is not trained again). */
+export async function runPreset(runs: readonly PresetRun[], where = 'preset', memo?: RunMemo): Promise<RunRecords> {
   const records: RunRecords = {};
-  for (const run of runs) records[run.id] = await runPresetRun(run, where);
+  for (const run of runs) {
+    const key = JSON.stringify([run.config, run.lanes]);
+    let pending = memo?.get(key);
+    if (!pending) {
+      pending = runPresetRun(run, where);
+      memo?.set(key, pending);
+    }
+    records[run.id] = await pending;
+  }
   return records;
 }

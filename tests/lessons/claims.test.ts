@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkClaim, firstStepReaching, MissingSeriesError, windowedMean, type RunRecords } from '../../src/lessons/claims.ts';
 import type { Claim } from '../../src/lessons/types.ts';
+import type { StepMetrics } from '../../src/engine/lane.ts';
 
 const series = (values: number[], metric = 'reward') => values.map((v, i) => ({ step: i + 1, [metric]: v }));
 
@@ -64,5 +65,40 @@ describe('checkClaim', () => {
     expect(verdict({ statement: 's', kind: 'reaches-sooner', first: b, second: a, threshold: 0.5, window: 1 }).holds).toBe(false);
     expect(verdict({ statement: 's', kind: 'reaches-sooner', first: a, second: b, threshold: 0.95, window: 1 }).holds).toBe(true); // b never
     expect(verdict({ statement: 's', kind: 'reaches-sooner', first: b, second: a, threshold: 0.95, window: 1 }).holds).toBe(false); // first never
+  });
+});
+
+describe('held-out (eval_*) metrics are sparse', () => {
+  // A step-0 record with the starting policy's evaluation only, then an evaluation every second step.
+  const lane: StepMetrics[] = [
+    { step: 0, eval_reward: 0.1 },
+    { step: 1, reward: 0.2 },
+    { step: 2, reward: 0.3, eval_reward: 0.2 },
+    { step: 3, reward: 0.4 },
+    { step: 4, reward: 0.5, eval_reward: 0.6 },
+  ];
+  const recs: RunRecords = { r: { sft: lane, rft: series([0.1, 0.2, 0.3, 0.4]) } };
+  const evalRef = { run: 'r', lane: 'sft' as const, metric: 'eval_reward' };
+
+  it('a window over an eval_* metric counts evaluations, and its start is the step-0 evaluation', () => {
+    expect(windowedMean(recs, { ...evalRef, window: 2 })).toBeCloseTo(0.4, 12);
+    expect(windowedMean(recs, { ...evalRef, window: 1, at: 'start' })).toBeCloseTo(0.1, 12);
+    expect(checkClaim({ statement: 's', kind: 'at-least', of: { ...evalRef, window: 2 }, value: 0.4 }, recs).detail).toBe('r/sft eval_reward (last 2 evaluations) = 0.400; expected ≥ 0.400');
+  });
+
+  it('a dense metric skips the step-0 record, which is not a training step', () => {
+    expect(windowedMean(recs, { run: 'r', lane: 'sft', metric: 'reward', window: 1, at: 'start' })).toBeCloseTo(0.2, 12);
+    expect(windowedMean(recs, { run: 'r', lane: 'sft', metric: 'reward', window: 10 })).toBeCloseTo(0.35, 12);
+    expect(() => windowedMean({ r: { sft: [{ step: 0, eval_reward: 0.1 }] } }, { run: 'r', lane: 'sft', metric: 'reward', window: 1 })).toThrow(/has no steps yet/);
+  });
+
+  it('reaches-sooner names the step of the evaluation that crossed, not its index', () => {
+    const v = checkClaim({ statement: 's', kind: 'reaches-sooner', first: evalRef, second: { run: 'r', lane: 'rft', metric: 'reward' }, threshold: 0.5, window: 1 }, recs);
+    expect(v.holds).toBe(true);
+    expect(v.detail).toBe('r/sft eval_reward reaches 0.500 at step 4, r/rft reward never (mean over 1 evaluations)');
+  });
+
+  it('says so when a lane has no evaluation of the metric', () => {
+    expect(() => windowedMean(recs, { run: 'r', lane: 'rft', metric: 'eval_reward', window: 1 })).toThrow(/run "r", lane "rft" has no evaluation with "eval_reward" yet/);
   });
 });
