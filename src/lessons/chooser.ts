@@ -22,7 +22,7 @@ export const DECISION_TABLE: readonly DecisionRow[] = [
     useWhen: 'Format, tone or style that you can show by example.',
     dataNeeded: 'Prompts with ideal outputs.',
     signal: 'Make each demonstrated token more likely.',
-    watchOutFor: 'It copies mistakes in the examples and cannot surpass them.',
+    watchOutFor: 'It copies mistakes in the examples, on new prompts too, and cannot surpass them.',
   },
   {
     method: 'rft',
@@ -36,7 +36,7 @@ export const DECISION_TABLE: readonly DecisionRow[] = [
     useWhen: 'Subjective quality that people judge more easily than they write.',
     dataNeeded: 'Prompts with a chosen and a rejected answer.',
     signal: 'Raise the chosen answer relative to the rejected one, against a reference.',
-    watchOutFor: 'It trusts its pairs; flipped preferences are learned too.',
+    watchOutFor: 'It trusts its pairs; flipped preferences are learned too, and the chosen answers can lose probability.',
   },
 ];
 
@@ -109,8 +109,8 @@ export const RECOMMENDATIONS: readonly Recommendation[] = [
     id: 'sft-or-rft',
     method: 'sft',
     headline: 'Start with SFT on your examples; add RFT to go beyond them.',
-    why: 'Clean examples get SFT to a good model fastest; the grader lets RFT keep improving where examples run out.',
-    experiment: { lesson: 'beyond-sft', run: 'side-by-side' },
+    why: 'Clean examples get SFT to a good model fastest, on prompts it never saw too; the grader lets RFT keep improving where examples run out.',
+    experiment: { lesson: 'practice-vs-exam', run: 'transformer' },
   },
   {
     id: 'sft',
@@ -123,8 +123,8 @@ export const RECOMMENDATIONS: readonly Recommendation[] = [
     id: 'dpo',
     method: 'dpo',
     headline: 'Use DPO on chosen/rejected pairs.',
-    why: 'Comparisons capture judgement that no grader and no single ideal answer can express.',
-    experiment: { lesson: 'when-to-use-each', run: 'preferences' },
+    why: 'Comparisons capture judgement that no grader and no single ideal answer can express. Watch logps/chosen, not only the margin.',
+    experiment: { lesson: 'preferred-less-likely', run: 'beta-1' },
   },
 ];
 

@@ -5,6 +5,7 @@
  * page draws it from its own run and ghosts (src/ui/lessons/LessonFigure.svelte), the tests check that
  * every claim of the course has its figure.
  */
+import { isEvalMetric } from './claims.ts';
 import type { Claim, Lesson, MetricRef } from './types.ts';
 
 export interface FigureLine extends MetricRef {
@@ -34,8 +35,15 @@ const DASHES: number[][] = [[], [8, 4], [2, 3], [10, 3, 2, 3], [1, 3], [12, 4]];
 /** The metrics on one 0–1 "how often right" axis share a figure. */
 const SHARE_METRICS = new Set(['reward', 'mean_token_accuracy', 'frac_reward_zero_std', 'clip_ratio', 'rewards/accuracies']);
 
+/**
+ * Held-out scores (eval_reward, its greedy twin, eval_rewards/<name>) share the reward axis with the training
+ * reward, so practice and exam are read off one figure; the two copy rates share one too. Held-out series are
+ * sparse (a point every eval_steps steps, and step 0): the figure draws the records that have the metric.
+ */
 function family(metric: string): string {
-  if (metric === 'reward' || (metric.startsWith('rewards/') && metric !== 'rewards/margins' && metric !== 'rewards/chosen' && metric !== 'rewards/rejected')) return 'reward';
+  if (metric === 'reward' || metric === 'eval_reward' || metric === 'eval_reward_greedy' || metric.startsWith('eval_rewards/')) return 'reward';
+  if (metric.startsWith('rewards/') && metric !== 'rewards/margins' && metric !== 'rewards/chosen' && metric !== 'rewards/rejected') return 'reward';
+  if (metric === 'eval_copy_rate_greedy') return 'eval_copy_rate';
   return metric;
 }
 
@@ -47,16 +55,27 @@ const METRIC_WORDS: Record<string, string> = {
   mean_token_accuracy: 'token accuracy',
   clip_ratio: 'ratios clipped',
   'rewards/accuracies': 'pairs ranked right',
+  'rewards/margins': 'margin',
+  'logps/chosen': 'log π(chosen)',
+  'logps/rejected': 'log π(rejected)',
+  eval_reward: 'held-out reward',
+  eval_reward_greedy: 'held-out reward, greedy',
+  eval_copy_rate: 'copies of a demo mistake',
+  eval_copy_rate_greedy: 'copies of a demo mistake, greedy',
 };
 
 export function metricWords(metric: string): string {
+  if (metric.startsWith('eval_rewards/') && !(metric in METRIC_WORDS)) return `held-out ${metricWords(metric.slice('eval_'.length))}`;
   return METRIC_WORDS[metric] ?? (metric.startsWith('rewards/') ? metric.slice('rewards/'.length).replace(/_/g, ' ') : metric.replace(/_/g, ' '));
 }
 
-const FAMILY_TITLES: Record<string, { title: string; yTitle: string; range?: [number, number] }> = {
+const FAMILY_TITLES: Record<string, { title: string; yTitle: string; range?: [number, number | undefined] }> = {
   reward: { title: 'Reward and graders', yTitle: 'mean score (0–1)', range: [0, 1] },
   entropy: { title: 'Entropy', yTitle: 'entropy (nats)' },
   kl: { title: 'KL to the starting policy', yTitle: 'KL (nats)' },
+  eval_copy_rate: { title: 'Held-out answers that copy a demo mistake', yTitle: 'share of answers', range: [0, undefined] },
+  'logps/chosen': { title: 'Log-probability of the chosen answers', yTitle: 'log π (nats)' },
+  'rewards/margins': { title: 'DPO margin', yTitle: 'β · (log-ratio gap)' },
 };
 
 export function claimRefs(claim: Claim): MetricRef[] {
@@ -75,7 +94,7 @@ export function lessonFigures(lesson: Lesson): LessonFigure[] {
       const id = `step-${claim.step}-${fam.replace(/[^a-z0-9]+/gi, '-')}`;
       let figure = byKey.get(id);
       if (!figure) {
-        const t = FAMILY_TITLES[fam] ?? { title: metricWords(fam).replace(/^./, (c) => c.toUpperCase()), yTitle: metricWords(fam), range: SHARE_METRICS.has(fam) ? ([0, 1] as [number, number]) : undefined };
+        const t = FAMILY_TITLES[fam] ?? { title: metricWords(fam).replace(/^./, (c) => c.toUpperCase()), yTitle: metricWords(fam), range: SHARE_METRICS.has(fam) ? ([0, 1] as [number, number | undefined]) : undefined };
         figure = { id, step: claim.step, claims: [], title: t.title, yTitle: t.yTitle, yMin: t.range?.[0], yMax: t.range?.[1], lines: [] };
         byKey.set(id, figure);
       }
@@ -88,6 +107,10 @@ export function lessonFigures(lesson: Lesson): LessonFigure[] {
     }
   });
   const figures = [...byKey.values()].sort((a, b) => a.step - b.step);
+  for (const f of figures) {
+    const held = f.lines.filter((l) => isEvalMetric(l.metric)).length;
+    if (family(f.lines[0].metric) === 'reward' && held > 0) f.title = held === f.lines.length ? 'Held-out reward' : 'Practice and held-out reward';
+  }
   // A line's colour and dash follow what tells it apart (its run, else its lane, else its metric), the same
   // across the lesson's figures: "No leash" is one colour in the entropy figure and in the KL figure.
   const slots = new Map<string, number>();
@@ -106,9 +129,11 @@ export function lessonFigures(lesson: Lesson): LessonFigure[] {
       l.color = COLORS[k % COLORS.length];
       l.dash = DASHES[k % DASHES.length];
     }
+    // A lane is named only where a run shows more than one: a run of one lane already says which.
+    const laneNeeded = f.lines.some((a) => f.lines.some((b) => a.run === b.run && a.lane !== b.lane));
     for (const l of f.lines) {
       const runLabel = lesson.runs.find((r) => r.id === l.run)?.label ?? l.run;
-      const parts = [oneRun && f.lines.length > 1 ? null : runLabel, oneLane ? null : l.lane.toUpperCase(), oneMetric && f.lines.length > 1 ? null : metricWords(l.metric)];
+      const parts = [oneRun && f.lines.length > 1 ? null : runLabel, oneLane || !laneNeeded ? null : l.lane.toUpperCase(), oneMetric && f.lines.length > 1 ? null : metricWords(l.metric)];
       l.label = parts.filter(Boolean).join(' · ') || metricWords(l.metric);
     }
   }

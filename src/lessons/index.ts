@@ -1,4 +1,4 @@
-/** The course: eight lessons in order, and lookups the page and teacher links use. */
+/** The course: eleven lessons in order, and lookups the page and teacher links use. */
 import { beyondSft } from './content/01-beyond-sft.ts';
 import { howRftWorks } from './content/02-how-rft-works.ts';
 import { programmableGraders } from './content/03-programmable-graders.ts';
@@ -7,6 +7,9 @@ import { dpo } from './content/05-dpo.ts';
 import { noisyDemonstrations } from './content/06-noisy-demonstrations.ts';
 import { collapseAndLeash } from './content/07-collapse-and-leash.ts';
 import { whenToUseEach } from './content/08-when-to-use-each.ts';
+import { practiceVsExam } from './content/09-practice-vs-exam.ts';
+import { copyingMistakes } from './content/10-copying-mistakes.ts';
+import { preferredLessLikely } from './content/11-preferred-less-likely.ts';
 import type { Lesson, PresetRun } from './types.ts';
 import type { Objective } from '../engine/config.ts';
 
@@ -21,6 +24,9 @@ export const LESSONS: readonly Lesson[] = [
   noisyDemonstrations,
   collapseAndLeash,
   whenToUseEach,
+  practiceVsExam,
+  copyingMistakes,
+  preferredLessLikely,
 ];
 
 export function lessonById(id: string): Lesson | undefined {

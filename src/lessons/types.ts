@@ -15,7 +15,10 @@ export type LessonId =
   | 'dpo'
   | 'noisy-demonstrations'
   | 'collapse-and-leash'
-  | 'when-to-use-each';
+  | 'when-to-use-each'
+  | 'practice-vs-exam'
+  | 'copying-mistakes'
+  | 'preferred-less-likely';
 
 /** One screen of the narrative. `body` is plain text with minimal markdown (`**bold**`, `*italic*`, `` `code` ``, blank-line paragraphs). */
 export interface NarrativeStep {
@@ -47,11 +50,15 @@ export interface PresetRun {
 export interface MetricRef {
   run: string;
   lane: Objective;
-  /** A metric name as the lane records it (`reward`, `kl`, `entropy`, `rewards/exact`, …). */
+  /** A metric name as the lane records it (`reward`, `kl`, `entropy`, `rewards/exact`, `eval_reward`, …). */
   metric: string;
 }
 
-/** The mean of a metric over `window` steps at the end (default) or the start of the run. */
+/**
+ * The mean of a metric over `window` steps at the end (default) or the start of the run. A held-out metric
+ * (`eval_*`, logged every `eval_steps` steps) counts evaluations instead, and its start is the step-0
+ * evaluation of the starting policy.
+ */
 export interface WindowedMetric extends MetricRef {
   window: number;
   at?: 'end' | 'start';

@@ -55,6 +55,19 @@ describe('the chooser', () => {
     expect(() => resolveChooser(['no', 'comparisons', 'yes'])).toThrow(/answer 2 already leads to a recommendation; 1 extra answer/);
   });
 
+  it('sends clean examples and preferences to the transformer runs, which are tested on prompts they never trained on', () => {
+    for (const answers of [['yes', 'clean'], ['no', 'comparisons']]) {
+      const s = resolveChooser(answers);
+      if (s.kind !== 'recommendation') throw new Error(`no recommendation after ${answers.join(', ')}`);
+      const run = presetRun(s.recommendation.experiment.lesson, s.recommendation.experiment.run);
+      expect(run.config.policy?.kind, answers.join(' → ')).toBe('transformer');
+      expect(run.config.eval_prompts ?? 0, answers.join(' → ')).toBeGreaterThan(0);
+    }
+    // Preferences lead to the β that keeps the chosen answers likely, not the one that displaces them.
+    const dpo = resolveChooser(['no', 'comparisons']);
+    expect(dpo.kind === 'recommendation' && presetRun(dpo.recommendation.experiment.lesson, dpo.recommendation.experiment.run).config.dpo?.beta).toBe(1);
+  });
+
   it('has one decision-table row per method', () => {
     expect(DECISION_TABLE.map((r) => r.method).sort()).toEqual(['dpo', 'rft', 'sft']);
   });

@@ -58,4 +58,22 @@ describe('inline lesson figures', () => {
     expect(figs.map((f) => f.title)).toEqual(['Entropy', 'KL to the starting policy']);
     expect(figs[0].lines.map((l) => l.label)).toEqual(['KL leash: rft.beta = 0.1', 'No leash']);
   });
+
+  it('draws practice and held-out reward on one 0–1 axis, sampled beside greedy, and the copy rates on their own axis from 0', () => {
+    const exam = lessonById('practice-vs-exam')!;
+    const [practice] = figuresForStep(exam, 1);
+    expect(practice.title).toBe('Practice and held-out reward');
+    expect(practice.lines.map((l) => [l.metric, l.label])).toEqual([
+      ['reward', 'reward'],
+      ['eval_reward', 'held-out reward'],
+    ]);
+    expect([practice.yMin, practice.yMax]).toEqual([0, 1]);
+    const [greedy] = figuresForStep(exam, 3);
+    expect(greedy.title).toBe('Held-out reward');
+    expect(greedy.lines.map((l) => l.metric).sort()).toEqual(['eval_reward', 'eval_reward_greedy']);
+    const copies = figuresForStep(lessonById('copying-mistakes')!, 3).find((f) => f.lines[0].metric === 'eval_copy_rate')!;
+    expect([copies.yMin, copies.yMax]).toEqual([0, undefined]);
+    // One lane per run: the run's name says which lane, so the legend does not repeat it.
+    expect(copies.lines.map((l) => l.label)).toEqual(['SFT: 30 % of demonstrations off by one', 'RFT: a correct grader, no demonstrations']);
+  });
 });

@@ -19,7 +19,7 @@ function refsOf(c: Claim): MetricRef[] {
 }
 
 describe('the course', () => {
-  it('has the eight lessons of the issue, numbered 1..8 in order, with unique ids', () => {
+  it('has the eight lessons of the first issue and the three of issue 18, numbered 1..11 in order, with unique ids', () => {
     expect(LESSONS.map((l) => l.id)).toEqual([
       'beyond-sft',
       'how-rft-works',
@@ -29,8 +29,11 @@ describe('the course', () => {
       'noisy-demonstrations',
       'collapse-and-leash',
       'when-to-use-each',
+      'practice-vs-exam',
+      'copying-mistakes',
+      'preferred-less-likely',
     ]);
-    expect(LESSONS.map((l) => l.number)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(LESSONS.map((l) => l.number)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
   });
 
   it('lesson ids can travel in a teacher link', () => {

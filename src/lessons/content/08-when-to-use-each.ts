@@ -16,7 +16,7 @@ export const whenToUseEach: Lesson = {
       heading: 'SFT: ideal outputs',
       body:
         'If you can show the answer you want (a format, a tone, a house style), SFT learns it directly and fast. It copies whatever it is ' +
-        'shown, mistakes included (lesson 6), and cannot exceed its examples.',
+        'shown, mistakes included, even on new prompts (lessons 6 and 10), and cannot exceed its examples.',
     },
     {
       heading: 'RFT: a grader',
@@ -28,7 +28,7 @@ export const whenToUseEach: Lesson = {
       heading: 'DPO: preferences',
       body:
         'If quality is a matter of judgement and people can say which of two answers is better more easily than they can write the best one, ' +
-        'DPO learns from those comparisons. It trusts its pairs (lesson 5), so their quality matters.',
+        'DPO learns from those comparisons. It trusts its pairs (lesson 5), and can make even the chosen answers less likely (lesson 11).',
     },
     {
       heading: 'Use the chooser',
