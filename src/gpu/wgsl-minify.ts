@@ -6,6 +6,8 @@
  * server load it unstripped).
  */
 
+import type { Plugin } from 'vite';
+
 /** Operator characters whose neighbours need no space; pairs that would fuse into another token keep one. */
 const OPERATOR = /[{}()[\];,.=<>+\-*/%:&|^!~@]/;
 const FUSES = new Set(['--', '++', '&&', '||', '//', '/*', '*/', '<<', '>>', '->', '<=', '>=', '==', '!=', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=']);

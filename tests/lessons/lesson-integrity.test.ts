@@ -87,7 +87,9 @@ describe.each(LESSONS.map((l) => [l.number, l] as const))('lesson %i', (_n, less
     for (const run of lesson.runs) {
       expect(run.lanes.length, run.id).toBeGreaterThanOrEqual(1);
       expect(taskIds(), `${run.id}: task`).toContain(run.config.task);
-      for (const lane of run.lanes) {
+      // The page loads a preset as it is and builds all three lanes (any can be switched on): every objective must accept it.
+      expect(parseConfig(run.config).ok, `${run.id}: as the page loads it`).toBe(true);
+      for (const lane of ['rft', 'dpo', 'sft'] as const) {
         const parsed = parseConfig({ ...run.config, objective: lane });
         expect(parsed.ok ? [] : parsed.errors.map((e) => e.message), `${run.id}/${lane}`).toEqual([]);
         if (parsed.ok && parsed.config.grader) expect(() => createGrader(parsed.config.grader!)).not.toThrow();

@@ -44,7 +44,7 @@ describe('the page’s worker client speaks comlink', () => {
 
   it('rejects with the thrown error (message and name), or the thrown value', async () => {
     const { client, close } = connected();
-    const e = await client.fail('bad input').catch((x: unknown) => x);
+    const e = await (client.fail('bad input') as Promise<unknown>).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(Error);
     expect((e as Error).message).toBe('no: bad input');
     expect((e as Error).name).toBe('RangeError');

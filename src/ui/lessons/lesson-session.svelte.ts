@@ -222,7 +222,8 @@ export class LessonSession {
       if (!run) continue;
       const steps = needed[id];
       const lanes = records[id] ?? {};
-      const done = Math.min(...run.lanes.map((l) => lanes[l]?.length ?? 0));
+      // Steps trained (a step-0 record holds only the starting policy's held-out evaluation).
+      const done = Math.min(...run.lanes.map((l) => lanes[l]?.filter((r) => r.step > 0).length ?? 0));
       if (steps === undefined) out.push(`“${run.label}”: not run yet`);
       else if (done < steps) out.push(`“${run.label}”: step ${done} of ${steps}`);
     }

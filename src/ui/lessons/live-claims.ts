@@ -26,7 +26,8 @@ export function liveVerdicts(lesson: Lesson, records: RunRecords, requiredSteps:
   return lesson.claims.map((claim) => {
     for (const ref of refsOf(claim)) {
       const label = lesson.runs.find((r) => r.id === ref.run)?.label ?? ref.run;
-      const done = records[ref.run]?.[ref.lane]?.length ?? 0;
+      // Steps trained: a step-0 record (the starting policy's held-out evaluation) is not one.
+      const done = records[ref.run]?.[ref.lane]?.filter((r) => r.step > 0).length ?? 0;
       const needed = requiredSteps[ref.run];
       if (needed === undefined) return { statement: claim.statement, status: 'waiting', detail: `Load “${label}” and run it to check this.` };
       if (done < needed) return { statement: claim.statement, status: 'waiting', detail: `“${label}”: ${ref.lane.toUpperCase()} has run ${done} of ${needed} steps.` };
