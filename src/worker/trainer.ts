@@ -161,7 +161,8 @@ export class Trainer {
    */
   async evaluateStart(): Promise<Partial<Record<LaneId, LaneRecord>>> {
     const out: Partial<Record<LaneId, LaneRecord>> = {};
-    for (const slot of this.slots.values()) {
+    // Lanes that are on: a lane switched off has no line on the charts (nor in a ghost's list of lanes).
+    for (const slot of this.enabledSlots()) {
       if (slot.lane.completed > 0 || !slot.lane.hasHeldOut) continue;
       const evaluation = await slot.lane.evaluate(0);
       if (evaluation) out[slot.id] = { step: 0, ...evaluation.metrics, samples_drawn: 0, labelled_examples: 0 };

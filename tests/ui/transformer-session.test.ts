@@ -61,4 +61,12 @@ describe('a transformer run on the page', () => {
     expect(events.filter((e) => e.type === 'pretraining')).toEqual([]);
     expect(again.ok && again.run!.start!.rft).toEqual(start.rft);
   }, 120_000);
+
+  it('evaluates only the lanes that are on at step 0 (a lane switched off has no line)', async () => {
+    const s = new TrainingSession(playgroundDeps(() => undefined));
+    s.start(() => undefined);
+    const r = await s.reset({ ...definition(), lanes: { rft: false, dpo: false, sft: true } });
+    if (!r.ok || !r.run) throw new Error(r.ok ? 'no run' : r.errors.join('; '));
+    expect(Object.keys(r.run.start!)).toEqual(['sft']);
+  }, 120_000);
 });
