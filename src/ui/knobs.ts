@@ -24,7 +24,7 @@ const options = (...values: string[]) => values.map((value) => ({ value, label: 
 
 /** Applied to all three lanes. */
 export const SHARED_KNOBS: readonly Knob[] = [
-  { path: 'optimizer.learning_rate', label: 'Learning rate', kind: 'log', min: 1e-3, max: 100, help: 'Size of each Adam step: a logit moves by about this much per step at most. Higher learns faster but locks answers in: at 100 the entropy falls to 0 and DPO ends lower (Add: 0.90 vs 0.98 at 0.1). Adam stays far below the ±1e6 logits that would stop a run.' },
+  { path: 'optimizer.learning_rate', label: 'Learning rate', kind: 'log', min: 1e-4, max: 100, help: 'Size of each Adam step: a logit moves by about this much per step at most. Higher learns faster but locks answers in: at 100 the entropy falls to 0 and DPO ends lower (Add: 0.90 vs 0.98 at 0.1). Adam stays far below the ±1e6 logits that would stop a run.' },
   { path: 'batch_prompts', label: 'Batch (prompts per step)', kind: 'int', min: 1, max: 64, help: 'Prompts, pairs or demonstrations used per step.' },
   { path: 'seed', label: 'Seed', kind: 'int', min: 0, max: 0xffffffff, help: 'Fixes every random draw; same seed, same run.' },
   {

@@ -1,6 +1,7 @@
 /** Launches Debian's Chromium through playwright-core with the flags that work on these machines (see WEBGPU.md). */
 import { existsSync, mkdirSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import type {} from '../../src/ui/debug-hook.ts';
 import { afterAll, beforeAll } from 'vitest';
 import { serveStatic, type StaticServer } from './static-server.ts';
 import { WORK_KEY } from '../../src/share/storage.ts';
@@ -77,4 +78,21 @@ export function builtPage(options: { webgpu?: boolean } = {}): {
       return context;
     },
   };
+}
+
+/**
+ * A page of the built site in a new context that prefers `backend` (as a returning user's saved choice),
+ * with uncaught errors and console errors collected in `errors`, loaded until the backend badge shows.
+ */
+export async function openPlayground(site: ReturnType<typeof builtPage>, backend: 'webgpu' | 'cpu', errors: string[], viewport = { width: 1400, height: 1000 }): Promise<{ page: Page; context: BrowserContext }> {
+  const context = await site.newContext({ viewport });
+  await preferBackend(context, backend);
+  const page = await context.newPage();
+  page.on('pageerror', (e) => errors.push(`uncaught: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  await page.goto(site.server.url);
+  await page.waitForFunction(() => window.__rftPlayground?.backendBadge() != null, null, { timeout: 30_000 });
+  return { page, context };
 }

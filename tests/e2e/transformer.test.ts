@@ -6,7 +6,7 @@
  */
 import AxeBuilder from '@axe-core/playwright';
 import { afterAll, describe, expect, it } from 'vitest';
-import { builtPage, HAVE_CHROMIUM, preferBackend, WEBGPU_BADGE } from './browser.ts';
+import { builtPage, HAVE_CHROMIUM, openPlayground, WEBGPU_BADGE } from './browser.ts';
 import type {} from '../../src/ui/debug-hook.ts';
 
 const SHOTS = 'test-results';
@@ -20,15 +20,7 @@ describe.skipIf(!HAVE_CHROMIUM).each([
   afterAll(() => expect(errors).toEqual([]));
 
   it('pretrains a base with a progress bar, trains 100 steps, and charts train and held-out reward per lane', async () => {
-    const context = await site.newContext({ viewport: { width: 1400, height: 1000 } });
-    await preferBackend(context, webgpu ? 'webgpu' : 'cpu');
-    const page = await context.newPage();
-    page.on('pageerror', (e) => errors.push(`uncaught: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    await page.goto(site.server.url);
-    await page.waitForFunction(() => window.__rftPlayground?.backendBadge() != null, null, { timeout: 30_000 });
+    const { page, context } = await openPlayground(site, webgpu ? 'webgpu' : 'cpu', errors);
 
     await page.getByLabel('Policy kind').selectOption({ label: 'Transformer (neural)' });
     // The base pretrains in the worker (5–30 s on the CPU here): a labelled progress bar says how far.

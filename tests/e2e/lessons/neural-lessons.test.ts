@@ -10,7 +10,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { builtPage, HAVE_CHROMIUM, preferBackend, WEBGPU_BADGE } from '../browser.ts';
+import { builtPage, HAVE_CHROMIUM, openPlayground, WEBGPU_BADGE } from '../browser.ts';
 import { LESSONS } from '../../../src/lessons/index.ts';
 import type { Lesson } from '../../../src/lessons/types.ts';
 import type {} from '../../../src/ui/debug-hook.ts';
@@ -43,15 +43,7 @@ describe.skipIf(!HAVE_CHROMIUM).each([
   });
 
   it.each(NEURAL.map((l) => [l.number, l.title, l] as const))('lesson %i: %s, predictions, presets, claims shown, quiz completed', async (_n, _t, lesson: Lesson) => {
-    const context = await site.newContext({ viewport: { width: 1400, height: 1000 } });
-    await preferBackend(context, webgpu ? 'webgpu' : 'cpu');
-    const page = await context.newPage();
-    page.on('pageerror', (e) => errors.push(`uncaught: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    await page.goto(site.server.url);
-    await page.waitForFunction(() => window.__rftPlayground?.backendBadge() != null, null, { timeout: 30_000 });
+    const { page, context } = await openPlayground(site, webgpu ? 'webgpu' : 'cpu', errors);
     await page.getByRole('button', { name: 'Lessons', exact: true }).click();
     await page.getByRole('button', { name: `Lesson ${lesson.number}: ${lesson.title}` }).click();
     await page.getByRole('heading', { name: `Lesson ${lesson.number}: ${lesson.title}` }).waitFor();
