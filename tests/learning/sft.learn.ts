@@ -15,7 +15,7 @@ describe('SFT on correct demonstrations learns the rule on held-out prompts', ()
     ['add', 2000, 0.95],
     ['count', 2000, 0.95],
     ['reverse', 1500, 0.9],
-  ] as const)('%s: held-out eval_reward ≥ %s within %i steps', async (task, steps, threshold) => {
+  ] as const)('%s: within %i steps, held-out eval_reward ≥ %s', async (task, steps, threshold) => {
     const run = await trainRun(`sft ${task}`, { ...SFT, task, steps, seed: 0 });
     const reached = firstReached(run, 'eval_reward', threshold);
     console.log(`[sft ${task}] base ${run.evals[0].eval_reward.toFixed(3)} → best ${Math.max(...run.evals.map((e) => e.eval_reward)).toFixed(3)}; first ≥ ${threshold} at step ${reached}`);
