@@ -24,7 +24,7 @@ const options = (...values: string[]) => values.map((value) => ({ value, label: 
 
 /** Applied to all three lanes. */
 export const SHARED_KNOBS: readonly Knob[] = [
-  { path: 'optimizer.learning_rate', label: 'Learning rate', kind: 'log', min: 1e-4, max: 100, help: 'Size of each Adam step: a logit moves by about this much per step at most. Higher learns faster but locks answers in: at 100 the entropy falls to 0 and DPO ends lower (Add: 0.90 vs 0.98 at 0.1). Adam stays far below the ±1e6 logits that would stop a run.' },
+  { path: 'optimizer.learning_rate', label: 'Learning rate', kind: 'log', min: 1e-4, max: 100, help: 'Size of each Adam step: a table’s logit moves by about this much per step at most. Higher learns faster but locks answers in.' },
   { path: 'batch_prompts', label: 'Batch (prompts per step)', kind: 'int', min: 1, max: 64, help: 'Prompts, pairs or demonstrations used per step.' },
   { path: 'seed', label: 'Seed', kind: 'int', min: 0, max: 0xffffffff, help: 'Fixes every random draw; same seed, same run.' },
   {
@@ -36,7 +36,7 @@ export const SHARED_KNOBS: readonly Knob[] = [
       { value: 'autoregressive', label: 'Table (autoregressive)' },
       { value: 'transformer', label: 'Transformer (neural)' },
     ],
-    help: 'A table learns each prompt on its own: nothing carries over to a prompt it never trained on. The transformer shares its weights across prompts, so it can. Switching resets the learning rate to the kind’s default.',
+    help: 'A table learns each prompt alone; the transformer shares its weights across prompts, so it can do better on prompts it never saw. Switching resets the learning rate.',
   },
   { path: 'policy.init', label: 'Starting policy', kind: 'select', options: options('uniform', 'base'), help: 'Uniform: every answer equally likely. Base: a warm start that is sometimes right.' },
   { path: 'steps', label: 'Steps', kind: 'int', min: 1, max: 100000, help: 'Training stops after this many steps; raise it to continue.' },
@@ -68,11 +68,11 @@ export const NEURAL_KNOBS: readonly Knob[] = [
       { value: 'base', label: 'Pretrained base' },
       { value: 'random', label: 'Random weights' },
     ],
-    help: 'Base: first pretrained by next-token prediction on prompts neither trained on nor held out, as a real LLM is, then fine-tuned. Random: fine-tuning starts from nothing.',
+    help: 'Base: pretrained by next-token prediction on prompts neither trained on nor held out, as a real LLM is. Random: no pretraining.',
   },
-  { path: 'policy.layers', label: 'Layers', kind: 'int', min: 1, max: 4, help: 'Transformer blocks (attention + MLP). Cost grows with each.' },
-  { path: 'policy.d_model', label: 'Width (d_model)', kind: 'select', options: options('16', '32', '48', '64'), help: 'Size of each token’s vector; a multiple of the heads. Cost grows with its square.' },
-  { path: 'policy.heads', label: 'Attention heads', kind: 'select', options: options('1', '2', '4', '8'), help: 'Attention patterns per layer; d_model is split between them.' },
+  { path: 'policy.layers', label: 'Layers', kind: 'int', min: 1, max: 4, help: 'Blocks of attention + MLP.' },
+  { path: 'policy.d_model', label: 'Width (d_model)', kind: 'select', options: options('16', '32', '48', '64'), help: 'Each token’s vector size (a multiple of the heads); cost grows with its square.' },
+  { path: 'policy.heads', label: 'Attention heads', kind: 'select', options: options('1', '2', '4', '8'), help: 'Attention patterns per layer.' },
 ];
 
 /** The small transformer offered when the CPU engine would be slow: about 7× fewer parameters than the default. */

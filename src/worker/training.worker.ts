@@ -1,9 +1,9 @@
 /**
  * The training worker: three lanes, their backends (and GPU devices), the
  * graders and imported data live here; the page only renders what this posts.
- * The API is the TrainingSession, exposed through comlink.
+ * The API is the TrainingSession, exposed by src/worker/rpc.ts (comlink's wire format).
  */
-import * as Comlink from 'comlink';
+import { expose, transfer } from './rpc.ts';
 import type { WorkerEvent } from './protocol.ts';
 import { TrainingSession } from './session.ts';
 import { shareService } from './share-service.ts';
@@ -31,11 +31,11 @@ const api = {
   exportTaskData: session.exportTaskData.bind(session),
   exportRealRun: async (format: 'openai' | 'trl') => {
     const r = await session.exportRealRun(format);
-    return r.ok ? Comlink.transfer(r, [r.zip.buffer]) : r;
+    return r.ok ? transfer(r, [r.zip.buffer]) : r;
   },
   // Link codec and saved-work validation: here, so zod stays off the page's main thread.
   ...shareService,
 };
 export type TrainingApi = typeof api;
 
-Comlink.expose(api);
+expose(api);

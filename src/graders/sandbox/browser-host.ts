@@ -8,7 +8,7 @@
  * The QuickJS engine (a wasm file) is fetched and compiled once here, on first
  * need, and handed to each worker as a compiled WebAssembly.Module.
  */
-import { wrap } from 'comlink';
+import { remote } from '../../worker/rpc.ts';
 import wasmUrl from '@jitl/quickjs-wasmfile-release-sync/wasm?url';
 import type { SandboxApi, SandboxHost, SandboxPlatform } from './protocol.ts';
 
@@ -20,7 +20,7 @@ export function spawnBrowserSandbox(): SandboxHost {
       resolve({ reason: 'crash', message: `crashed (${String(e.message || 'its worker stopped').slice(0, 200)})` });
     });
   });
-  return { api: wrap<SandboxApi>(worker), died, terminate: () => worker.terminate() };
+  return { api: remote<SandboxApi>(worker), died, terminate: () => worker.terminate() };
 }
 
 /** The engine's bytes: a data: URL in the single-file build (decoded here; fetch of data: may be refused by the CSP), else a file beside the page. */

@@ -2,7 +2,7 @@
  * A grading worker for browsers: runs grading-service.ts. Custom JS runs in a
  * QuickJS VM whose engine arrives compiled from the host (browser-host.ts).
  */
-import { expose } from 'comlink';
+import { expose } from '../../worker/rpc.ts';
 import type { QuickJSWASMModule } from 'quickjs-emscripten-core';
 import { gradingService } from './grading-service.ts';
 import type { SandboxJob } from './protocol.ts';
