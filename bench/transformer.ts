@@ -23,7 +23,9 @@
  * Then tfjs-webgpu's steps/s and ours/tfjs (RFT and SFT at the default
  * size), and the sampled-token mismatch rate WebGPU vs CPU over ~1M draws
  * (BENCH_TF_DRAWS). BENCH_TF_STEPS sets the measured steps per row (3),
- * BENCH_TF_ONLY a filter ("rft 2L×d32×h4", "phases", "tfjs", "mismatch").
+ * BENCH_TF_ONLY a filter ("rft 2L×d32×h4", "phases", "tfjs", "mismatch", "ceiling").
+ * Last, the adapter's arithmetic ceiling and the bound it puts on
+ * WebGPU/CPU (bench/ceiling.ts).
  * The whole section takes ~15 min on a loaded 2-core machine.
  *
  * `export async function run()` is called by bench/bench.ts; `tsx bench/transformer.ts` runs it alone.
@@ -39,6 +41,7 @@ import { probeNodeGpu } from '../src/gpu/node-gpu.ts';
 import { GpuRuntime } from '../src/gpu/runtime.ts';
 import { Submission } from '../src/gpu/submission.ts';
 import { WebGpuBackend } from '../src/gpu/webgpu-backend.ts';
+import { measureCeiling, speedupBound } from './ceiling.ts';
 import { runTfjs } from './transformer-tfjs.ts';
 
 type Objective = 'rft' | 'sft' | 'dpo';
@@ -323,6 +326,22 @@ export async function run(): Promise<void> {
       `Sampled tokens, WebGPU (${adapter}) vs the CPU engine at ${label(DEFAULT)} (init random, temperature 1, ${m.answers} answers of ${m.calls} sample calls): ` +
         `${m.mismatches} mismatches in ${m.draws} draws = ${(m.mismatches / m.draws).toExponential(2)} (an answer's draws are counted up to its first mismatch)`,
     );
+  }
+
+  if (gpu && (!only || only.includes('ceiling'))) {
+    const c = await measureCeiling(gpu, DEFAULT);
+    const cpuRate = results[`rft ${label(DEFAULT)}`]?.cpu;
+    console.log();
+    console.log(`Arithmetic ceiling of ${adapter} (shaders/bench/fma_ceiling.wgsl: the direct matmul's multiply-adds with no load), GFLOP/s:`);
+    console.log('| load-free multiply-adds (WebGPU) | our matmul_forward (WebGPU) | the CPU engine\'s matmul_forward | matmul GFLOP per RFT step |');
+    console.log('|---|---|---|---|');
+    console.log(`| ${fmt(c.adapterPeak, 2)} | ${fmt(c.gpuMatmul, 2)} | ${fmt(c.cpuMatmul, 2)} | ${fmt(c.stepMatmulFlops / 1e9, 3)} |`);
+    if (cpuRate) {
+      console.log(
+        `Bound: even with every kernel at the ceiling, a WebGPU RFT step at ${label(DEFAULT)} takes ≥ ${fmt((c.stepMatmulFlops / c.adapterPeak / 1e9) * 1000, 0)} ms for its matmuls alone, ` +
+          `against the CPU engine's ${fmt(1000 / cpuRate, 0)} ms for the whole step: WebGPU/CPU ≤ ${fmt(speedupBound(c, cpuRate), 2)} on this adapter (the issue's target is 5).`,
+      );
+    }
   }
 
   const summary = Object.entries(results).map(([k, r]) => `${k}: webgpu/cpu ${r.webgpu ? fmt(r.webgpu / r.cpu, 2) : '—'}`);

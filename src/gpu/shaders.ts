@@ -8,11 +8,15 @@
  * the files come in through `import.meta.glob` with `?raw`; under plain Node
  * (tsx: the trainer, the benchmark) they are read from disk. Sources are keyed
  * by their path under shaders/ without ".wgsl" ("table/sample"). Compile
- * errors are reported with the kernel's file and line.
+ * errors are reported with the kernel's file and line. `bench/` holds the
+ * benchmark's probes, which are not kernels of the product.
  */
 
 /** Prepended to every kernel, in this order (common uses df64's two_sum). */
 export const SHARED_LIBRARIES = ['lib/prng', 'lib/df64', 'lib/common'] as const;
+
+/** shaders/bench/ holds the benchmark's probes (bench/ceiling.ts reads them itself): never loaded or bundled as kernels. */
+const BENCH_ONLY = 'bench/';
 
 /** Path under shaders/ without ".wgsl" → WGSL source. */
 export type ShaderSources = Record<string, string>;
@@ -37,7 +41,7 @@ async function load(): Promise<ShaderSources> {
   const here = import.meta.url;
   const dir = url.fileURLToPath(new URL('../../shaders/', here));
   const out: ShaderSources = {};
-  const files = (await fs.readdir(dir, { recursive: true })).map((f) => String(f).replace(/\\/g, '/')).filter((f) => f.endsWith('.wgsl')).sort();
+  const files = (await fs.readdir(dir, { recursive: true })).map((f) => String(f).replace(/\\/g, '/')).filter((f) => f.endsWith('.wgsl') && !f.startsWith(BENCH_ONLY)).sort();
   for (const file of files) out[file.replace(/\.wgsl$/, '')] = await fs.readFile(`${dir}${file}`, 'utf8');
   return out;
 }
@@ -45,7 +49,7 @@ async function load(): Promise<ShaderSources> {
 function bundledSources(): ShaderSources | null {
   let modules: Record<string, string>;
   try {
-    modules = import.meta.glob('../../shaders/**/*.wgsl', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
+    modules = import.meta.glob(['../../shaders/**/*.wgsl', '!../../shaders/bench/**'], { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
   } catch {
     return null; // not transformed by Vite: import.meta.glob does not exist
   }
