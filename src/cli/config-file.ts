@@ -15,19 +15,26 @@ const MAX_CONFIG_BYTES = 1024 * 1024;
 
 const ERRNO_WORDS: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'is a folder', ENOTDIR: 'a part of the path is not a folder' };
 
-export function readConfigFile(path: string): unknown {
-  let text: string;
+/**
+ * A text file the user named (`what` it should be), checked before it is read:
+ * a folder, a device or a file over `maxBytes` is refused without loading it,
+ * saying `limit` (what the size should be).
+ */
+export function readUserFile(path: string, flag: string, what: string, maxBytes: number, limit: string): string {
   try {
-    // Checked before reading: a folder, a device or a huge file is refused without loading it.
     const info = statSync(path);
-    if (!info.isFile()) throw new UsageError(`config file ${path} is ${info.isDirectory() ? 'a folder' : 'not a regular file'}; expected a JSON file`);
-    if (info.size > MAX_CONFIG_BYTES) throw new UsageError(`config file ${path} is too large (${info.size} bytes; a config is at most ${MAX_CONFIG_BYTES} bytes)`);
-    text = readFileSync(path, 'utf8');
+    if (!info.isFile()) throw new UsageError(`${flag} ${path} is ${info.isDirectory() ? 'a folder' : 'not a regular file'}; expected ${what}`);
+    if (info.size > maxBytes) throw new UsageError(`${flag} ${path} is too large (${info.size} bytes; ${limit})`);
+    return readFileSync(path, 'utf8');
   } catch (e) {
     if (e instanceof UsageError) throw e;
     const code = (e as NodeJS.ErrnoException).code ?? '';
-    throw new UsageError(`cannot read config file ${path}: ${ERRNO_WORDS[code] ?? code ?? (e as Error).message}`);
+    throw new UsageError(`cannot read ${flag} ${path}: ${ERRNO_WORDS[code] ?? (code || (e as Error).message)}`);
   }
+}
+
+export function readConfigFile(path: string): unknown {
+  let text = readUserFile(path, 'config file', 'a JSON file', MAX_CONFIG_BYTES, `a config is at most ${MAX_CONFIG_BYTES} bytes`);
   // Editors on Windows save UTF-8 with a byte-order mark; JSONL files already accept one.
   if (text.startsWith('\uFEFF')) text = text.slice(1);
   let value: unknown;

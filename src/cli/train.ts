@@ -14,16 +14,16 @@
 import { parseConfig, type Config } from '../engine/config.ts';
 import { initOptions, makeLane, policyShape } from '../engine/setup.ts';
 import { initialLogits, newPolicyState, paramCount } from '../engine/policy.ts';
-import { corpusFingerprint, pretrainBase } from '../models/transformer/base.ts';
+import { baseCorpusSource, corpusFingerprint, pretrainBase, type BaseProgress } from '../models/transformer/base.ts';
 import { parseBase, serializeBase } from '../models/transformer/base-file.ts';
-import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { policyDump } from '../engine/policy-dump.ts';
 import { createGrader, GraderConfigError, type Grader } from '../graders/index.ts';
 import type { GraderSpec } from '../engine/task.ts';
 import { resolveCliTask } from './task-files.ts';
 import { createCliBackend } from './backend.ts';
 import { checkOutputPath, JsonlSink, OutputError, writeWholeFile } from './output.ts';
-import { readConfigFile, UsageError } from './config-file.ts';
+import { readConfigFile, readUserFile, UsageError } from './config-file.ts';
 
 
 interface Args {
@@ -56,6 +56,7 @@ function parseArgs(argv: string[]): Args {
   const takeValue = (i: number, flag: string) => {
     const v = argv[i + 1];
     if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
+    if (v.trim() === '') throw new UsageError(`${flag} needs a value (got an empty string)`);
     return v;
   };
   const integer = (v: string, flag: string) => {
@@ -113,6 +114,44 @@ async function checkedGrader(spec: GraderSpec, path: string): Promise<Grader> {
   }
 }
 
+/** Two flags naming one file would overwrite each other's output without a word. */
+function checkDistinctOutputs(outputs: [string, string | undefined][]): void {
+  const seen = new Map<string, string>();
+  for (const [flag, path] of outputs) {
+    if (!path) continue;
+    const full = resolve(path);
+    const other = seen.get(full);
+    if (other) throw new UsageError(`${other} and ${flag} both name ${path}: one would overwrite the other; give each its own file`);
+    seen.set(full, flag);
+  }
+}
+
+/**
+ * Progress of the base model's pretraining on stderr (tens of seconds at the
+ * default size): one line rewritten in place on a terminal, a line every
+ * LOG_EVERY_MS in a log. Pretraining holds the thread, so Ctrl-C then stops the
+ * process at once; nothing has been written yet.
+ */
+function pretrainingProgress(target: number): { update(p: BaseProgress): void; done(): void } {
+  const tty = process.stderr.isTTY === true;
+  const LOG_EVERY_MS = tty ? 200 : 10_000;
+  let last = Date.now();
+  let shown = false;
+  const line = (p: BaseProgress) =>
+    `pretraining the base model: step ${p.step} (at most ${p.maxSteps}), greedy accuracy ${p.checkAccuracy === null ? '…' : p.checkAccuracy.toFixed(2)} on its check prompts; it stops at ${target}`;
+  return {
+    update(p) {
+      if (Date.now() - last < LOG_EVERY_MS) return;
+      last = Date.now();
+      process.stderr.write(tty ? `\r${line(p)}\x1b[K` : `${line(p)}\n`);
+      shown = true;
+    },
+    done() {
+      if (tty && shown) process.stderr.write('\r\x1b[K');
+    },
+  };
+}
+
 /** Set by SIGINT/SIGTERM: the step under way finishes and its line is written, then the run stops. */
 let interrupted: NodeJS.Signals | null = null;
 
@@ -125,10 +164,20 @@ async function main(args: Args): Promise<number> {
   if (args.out) checkOutputPath(args.out, '--out');
   if (args.dumpPolicy) checkOutputPath(args.dumpPolicy, '--dump-policy');
   if (args.saveBase) checkOutputPath(args.saveBase, '--save-base');
+  checkDistinctOutputs([['--out', args.out], ['--dump-policy', args.dumpPolicy], ['--save-base', args.saveBase]]);
   const neural = config.policy.kind === 'transformer';
   if ((args.saveBase || args.base) && !neural) throw new UsageError(`${args.base ? '--base' : '--save-base'} is for policy.kind "transformer" (this config's policy is "${config.policy.kind}")`);
   if (args.base && config.policy.init === 'random') throw new UsageError('--base and policy.init "random" contradict each other: drop one');
   const task = await resolveCliTask(config, args.config);
+  const trainPrompts = task.trainPrompts ?? task.items.length;
+  if (config.num_prompts !== null && config.num_prompts > trainPrompts) {
+    const heldOut = task.items.length - trainPrompts;
+    process.stderr.write(
+      `note: num_prompts = ${config.num_prompts}, but task "${task.id}" has ${trainPrompts} prompts to train on` +
+        (heldOut > 0 ? ` (${task.items.length} in its pool, ${heldOut} held out: eval_prompts)` : '') +
+        `: training on those ${trainPrompts}\n`,
+    );
+  }
   // Graders are checked (custom code compiled) before any training, so a typo costs nothing.
   const grader = await checkedGrader(config.grader ?? task.grader, 'grader');
   const evalGraders: Record<string, Grader> = {};
@@ -139,21 +188,20 @@ async function main(args: Args): Promise<number> {
   let params: Float32Array;
   let baseInfo = { steps: 0, checkAccuracy: NaN };
   if (args.base) {
-    let text: string;
-    try {
-      text = readFileSync(args.base, 'utf8');
-    } catch (e) {
-      throw new UsageError(`--base ${args.base}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-    }
-    const loaded = parseBase(text, shape, paramCount(shape), `--base ${args.base}`, corpusFingerprint(task));
+    // Base64 of 4 bytes a parameter, and a few hundred bytes of fields: a file far larger is not this network's base.
+    const maxBytes = paramCount(shape) * 6 + 64 * 1024;
+    const text = readUserFile(args.base, '--base', 'a base model file (made with --save-base)', maxBytes, `a base model of this network's ${paramCount(shape)} parameters is at most ${maxBytes} bytes`);
+    const loaded = parseBase(text, shape, paramCount(shape), `--base ${args.base}`, corpusFingerprint(task), task.id);
     params = loaded.params;
     baseInfo = { steps: loaded.file.steps, checkAccuracy: loaded.file.check_accuracy };
   } else if (neural && config.policy.init === 'base') {
-    const base = pretrainBase(shape, task, initOptions(config));
+    const progress = pretrainingProgress(config.policy.base_accuracy);
+    const base = pretrainBase(shape, task, initOptions(config), progress.update);
+    progress.done();
     params = base.params;
     baseInfo = { steps: base.steps, checkAccuracy: base.checkAccuracy };
     process.stderr.write(
-      `note: base model pretrained for ${base.steps} steps on the task's other prompts: greedy accuracy ${base.checkAccuracy.toFixed(2)} on its check prompts` +
+      `note: base model pretrained for ${base.steps} steps on ${baseCorpusSource(task)}: greedy accuracy ${base.checkAccuracy.toFixed(2)} on its check prompts` +
         (base.reached ? '' : ` (below policy.base_accuracy ${config.policy.base_accuracy}: it stopped at policy.base_max_steps ${config.policy.base_max_steps})`) +
         '\n',
     );
@@ -161,7 +209,16 @@ async function main(args: Args): Promise<number> {
     params = initialLogits(shape, task, initOptions(config));
   }
   const state = newPolicyState(shape, params);
-  if (args.saveBase) writeWholeFile(args.saveBase, serializeBase(shape, state.ref, { task: task.id, seed: config.seed, ...baseInfo, corpus: corpusFingerprint(task) }), '--save-base');
+  if (args.saveBase) {
+    try {
+      writeWholeFile(args.saveBase, serializeBase(shape, state.ref, { task: task.id, seed: config.seed, ...baseInfo, corpus: corpusFingerprint(task) }), '--save-base');
+    } catch (e) {
+      // A write that fails (a full disk) is exit 1, as for --out; a path that cannot be written was refused above (exit 2).
+      if (!(e instanceof OutputError)) throw e;
+      process.stderr.write(`error: ${e.message}\n`);
+      return 1;
+    }
+  }
   let selected;
   try {
     selected = await createCliBackend(config.backend, state, config);
@@ -184,12 +241,18 @@ async function main(args: Args): Promise<number> {
   let exitCode = 0;
   const noted = new Set<string>();
   const steps = (n: number) => `${n} step${n === 1 ? '' : 's'}`;
+  // The step-0 evaluation is a line of the output but not a step.
+  let startLines = 0;
+  const written = () => steps(Math.max(0, sink.written - startLines)) + (startLines && sink.written > 0 ? ' (and the step-0 evaluation)' : '');
   try {
     let lastYield = Date.now();
     // Held-out prompts: the starting point's (the base's) evaluation is step 0.
     if (lane.hasHeldOut && config.steps > 0) {
       const start = await lane.evaluate(0);
-      if (start && Object.keys(start.metrics).length) sink.write(JSON.stringify({ step: 0, ...start.metrics }) + '\n');
+      if (start && Object.keys(start.metrics).length) {
+        sink.write(JSON.stringify({ step: 0, ...start.metrics }) + '\n');
+        startLines = 1;
+      }
     }
     for (let i = 0; i < config.steps && !interrupted; i++) {
       const outcome = await lane.step();
@@ -212,13 +275,13 @@ async function main(args: Args): Promise<number> {
     }
     await sink.close();
     if (interrupted) {
-      process.stderr.write(`interrupted (${interrupted}): ${steps(sink.written)} written${args.out ? ` to ${args.out}` : ''}\n`);
+      process.stderr.write(`interrupted (${interrupted}): ${written()} written${args.out ? ` to ${args.out}` : ''}\n`);
       return 130;
     }
     if (args.dumpPolicy) writeWholeFile(args.dumpPolicy, JSON.stringify(policyDump(await backend.readState(), task)) + '\n', '--dump-policy');
   } catch (e) {
     if (e instanceof OutputError) {
-      process.stderr.write(`error: ${e.message}; ${steps(sink.written)} had been written before it\n`);
+      process.stderr.write(`error: ${e.message}; ${written()} had been written before it\n`);
       return 1;
     }
     throw e;
@@ -236,7 +299,8 @@ function fail(e: unknown, debug: boolean): number {
   const isUsage = e instanceof UsageError || e instanceof GraderConfigError || e instanceof OutputError ||
     (e instanceof Error && ['DataError', 'UnknownTaskError', 'TaskSizeError', 'TransformerConfigError', 'BaseFileError'].includes(e.name));
   if (isUsage) {
-    process.stderr.write(`error: ${(e as Error).message}\n`);
+    // Several problems (a config's) are a line each, each an error line.
+    for (const line of (e as Error).message.split('\n')) process.stderr.write(`error: ${line}\n`);
     return 2;
   }
   const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);

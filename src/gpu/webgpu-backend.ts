@@ -148,6 +148,8 @@ export class WebGpuBackend implements Backend {
       if (largest > limit) {
         throw new GpuLimitError(`the policy needs ${MB(largest)} buffers but this WebGPU device allows ${MB(limit)} per buffer: ${policyHint(shape)}`);
       }
+      const refused = kind.deviceLimit?.(shape, gd.device.limits);
+      if (refused) throw new GpuLimitError(refused);
       const sources = options.shaderSources ?? (await loadShaderSources());
       const constants = { workgroupSize: gd.workgroupSize, vocab: shape.vocab, maxLen: shape.maxLen, prompts: shape.prompts };
       const [shared, own] = await runtime.kernels(

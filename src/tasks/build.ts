@@ -82,9 +82,17 @@ export function buildTask(source: TaskSource, opts: TaskOptions): Task {
   const src = atScale(source, opts.scale);
   if (opts.evalPrompts != null && opts.evalPrompts > 0) {
     const train = Math.min(opts.numPrompts ?? src.defaultPrompts, src.pool.length);
+    const scale = opts.scale === 'neural' ? ' at the transformer\'s scale' : '';
+    if (opts.numPrompts != null && opts.numPrompts >= src.pool.length) {
+      // num_prompts asks for the whole pool (or more): it is the field to change.
+      throw new TaskSizeError(
+        `config.num_prompts = ${opts.numPrompts} with eval_prompts = ${opts.evalPrompts}: task "${src.id}" has ${src.pool.length} prompts${scale}, ` +
+          `so num_prompts leaves none to hold out; set num_prompts to at most ${Math.max(1, src.pool.length - opts.evalPrompts)}`,
+      );
+    }
     if (train + opts.evalPrompts > src.pool.length) {
       throw new TaskSizeError(
-        `config.eval_prompts = ${opts.evalPrompts}: task "${src.id}" has ${src.pool.length} prompts${opts.scale === 'neural' ? ' at the transformer\'s scale' : ''}, ` +
+        `config.eval_prompts = ${opts.evalPrompts}: task "${src.id}" has ${src.pool.length} prompts${scale}, ` +
           `and ${train} are trained on (num_prompts); hold out at most ${Math.max(0, src.pool.length - train)} or train on fewer`,
       );
     }

@@ -76,7 +76,7 @@ describe('npm run train with policy.kind "transformer"', () => {
     const other = configFile('d8.json', { ...SMALL, policy: { ...SMALL.policy, d_model: 8 } });
     const r = train('--config', other, '--base', basePath);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/made for another network: net\.dModel is 16 there and 8 in this run/);
+    expect(r.stderr).toMatch(/made for another network: policy\.d_model is 16 there and 8 in this run \(task "sort" in both\)/);
     const table = configFile('table.json', { task: 'sort', backend: 'cpu', steps: 1 });
     const t = train('--config', table, '--base', basePath);
     expect(t.code).toBe(2);
@@ -88,5 +88,48 @@ describe('npm run train with policy.kind "transformer"', () => {
     const missing = train('--config', other, '--base', join(dir, 'nope.json'));
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/no such file/);
+  });
+
+  it('reads --base only from a regular file of a base model size: a device, a folder or a huge file is refused before reading', () => {
+    const cfg = configFile('base-inputs.json', SMALL);
+    const one = (base: string) => {
+      const r = train('--config', cfg, '--base', base);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      return r.stderr;
+    };
+    expect(one('/dev/zero')).toMatch(/^error: --base \/dev\/zero is not a regular file; expected a base model file \(made with --save-base\)$/m);
+    expect(one(dir)).toMatch(/^error: --base .* is a folder; expected a base model file/m);
+    const huge = join(dir, 'huge.json');
+    writeFileSync(huge, 'x'.repeat(2_000_000));
+    expect(one(huge)).toMatch(/^error: --base .*huge\.json is too large \(2000000 bytes; a base model of this network's \d+ parameters is at most \d+ bytes\)$/m);
+    expect(one('')).toMatch(/^error: --base needs a value \(got an empty string\)$/m);
+  });
+
+  it('refuses two outputs on one file before any work', () => {
+    const cfg = configFile('same-out.json', SMALL);
+    const path = join(dir, 'same.out');
+    const r = train('--config', cfg, '--save-base', path, '--out', path);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: --out and --save-base both name .*same\.out: one would overwrite the other; give each its own file$/m);
+    expect(r.stderr).not.toMatch(/pretrain/);
+    const d = train('--config', cfg, '--dump-policy', path, '--out', join(dir, '.', 'same.out'));
+    expect(d.code).toBe(2);
+    expect(d.stderr).toMatch(/--out and --dump-policy both name/);
+  });
+
+  it('a base that cannot be written (a full disk) is exit 1, as --out', () => {
+    const r = train('--config', configFile('full.json', { ...SMALL, steps: 0 }), '--save-base', '/dev/full');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: --save-base \/dev\/full: cannot write: /m);
+  });
+
+  it('says when num_prompts asks for more prompts than the task has, and names num_prompts when it leaves none to hold out', () => {
+    const cut = train('--config', configFile('many.json', { ...SMALL, policy: { ...SMALL.policy, init: 'random' }, num_prompts: 4000, eval_prompts: 0, steps: 1 }));
+    expect(cut.code, cut.stderr).toBe(0);
+    expect(cut.stderr).toMatch(/note: num_prompts = 4000, but task "sort" has \d+ prompts to train on: training on those \d+/);
+    const none = train('--config', configFile('none-left.json', { ...SMALL, num_prompts: 4000, eval_prompts: 16 }));
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/^error: config\.num_prompts = 4000 with eval_prompts = 16: task "sort" has \d+ prompts at the transformer's scale, so num_prompts leaves none to hold out; set num_prompts to at most \d+$/m);
   });
 });

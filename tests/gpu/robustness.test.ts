@@ -131,4 +131,12 @@ describe('backend selection', () => {
     expect(error).toBeInstanceOf(GpuLimitError);
     expect((error as Error).message).toMatch(/4096 prompts × max_len 32 × vocabulary 64².*reduce num_prompts or policy\.max_len, or use policy\.kind "tabular"/);
   });
+
+  it.skipIf(!gpu)('a transformer context beyond the workgroup memory is refused with the fields to change, before any kernel compiles', async () => {
+    // One head of 32 channels over a context of ~38 positions: attention needs 4·(4·T·32 + T²) bytes > the 16 KiB every device has.
+    const { state: long } = setup({ task: 'reverse', policy: { kind: 'transformer', init: 'random', layers: 1, d_model: 32, heads: 1, max_len: 32 } });
+    const error = await selectBackend('webgpu', long, gpu).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GpuLimitError);
+    expect((error as Error).message).toMatch(/^a context of \d+ positions .* needs \d+ bytes of workgroup memory for attention; this WebGPU device has \d+: shorten the prompts or policy\.max_len, use more policy\.heads, or --backend cpu$/);
+  });
 });

@@ -20,15 +20,16 @@ export const transformerGpu: GpuPolicyKind = {
   },
   // The padded parameters; activations are sized by the batch and checked as they are made.
   largestBuffer: (shape) => paddedLayout(transformerConfigOf(shape)).count * 4,
-  create(ctx, shape, kernels) {
+  deviceLimit(shape, limits) {
     const cfg = transformerConfigOf(shape);
     const bytes = attentionWorkgroupBytes(cfg.context, headSize(cfg));
-    const limit = ctx.device.limits.maxComputeWorkgroupStorageSize;
-    if (bytes > limit) {
-      throw new Error(
-        `a context of ${cfg.context} positions with head size ${headSize(cfg)} needs ${bytes} bytes of workgroup memory for attention; this WebGPU device has ${limit}: shorten the prompts or policy.max_len, or use more policy.heads`,
-      );
-    }
+    const limit = limits.maxComputeWorkgroupStorageSize;
+    if (bytes <= limit) return null;
+    return `a context of ${cfg.context} positions (the longest prompt, its separator and policy.max_len) with head size ${headSize(cfg)} (policy.d_model / policy.heads) needs ${bytes} bytes of workgroup memory for attention; this WebGPU device has ${limit}: shorten the prompts or policy.max_len, use more policy.heads, or --backend cpu`;
+  },
+  create(ctx, shape, kernels) {
+    const refused = transformerGpu.deviceLimit!(shape, ctx.device.limits);
+    if (refused) throw new Error(refused); // the backend refuses it before compiling, as a GpuLimitError
     return new TransformerGpuModel(ctx, shape, kernels);
   },
 };

@@ -73,5 +73,11 @@ export interface GpuPolicyKind {
   header(shape: PolicyShape): string[];
   /** Bytes of its largest buffer, checked against the device before anything compiles. */
   largestBuffer(shape: PolicyShape): number;
+  /**
+   * What else of this shape the device cannot run, checked before anything
+   * compiles (a pipeline the device refuses fails with the driver's words):
+   * a message naming the config fields to change, or null.
+   */
+  deviceLimit?(shape: PolicyShape, limits: GPUSupportedLimits): string | null;
   create(ctx: GpuPolicyContext, shape: PolicyShape, kernels: Record<string, Kernel>): GpuPolicyModel;
 }

@@ -65,7 +65,20 @@ export class BaseFileError extends Error {
 }
 
 /** The parameters of a base file written for `shape`'s network; a BaseFileError naming what differs otherwise. */
-export function parseBase(text: string, shape: PolicyShape, paramCount: number, where: string, corpus: [number, number]): { params: Float32Array; file: BaseFile } {
+/** What each network field of a base file is in a config's words. */
+const NET_FIELDS: Record<string, string> = {
+  max_len: 'policy.max_len',
+  vocab: 'the answer vocabulary (the task\'s alphabet)',
+  'net.layers': 'policy.layers',
+  'net.dModel': 'policy.d_model',
+  'net.heads': 'policy.heads',
+  'net.dMlp': 'policy.d_mlp',
+  'net.positions': 'policy.positions',
+  'net.vocabIn': 'the input vocabulary (the task\'s prompt characters)',
+  'net.context': 'the context (longest prompt + separator + policy.max_len)',
+};
+
+export function parseBase(text: string, shape: PolicyShape, paramCount: number, where: string, corpus: [number, number], task: string): { params: Float32Array; file: BaseFile } {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -78,12 +91,18 @@ export function parseBase(text: string, shape: PolicyShape, paramCount: number, 
   const { prompts: _p, ...net } = shape.net!;
   const want: Record<string, unknown> = { max_len: shape.maxLen, vocab: shape.vocab, ...Object.fromEntries(Object.entries(net).map(([k, v]) => [`net.${k}`, v])) };
   const got: Record<string, unknown> = { max_len: f.max_len, vocab: f.vocab, ...Object.fromEntries(Object.entries(f.net ?? {}).map(([k, v]) => [`net.${k}`, v])) };
+  const tasks = f.task === task ? `task "${task}" in both` : `made for task ${JSON.stringify(f.task)}, this run is task "${task}"`;
+  if (!f.net || typeof f.net !== 'object') throw new BaseFileError(`${where}: not a base model file (no "net": the network it was made for)`);
   for (const [k, v] of Object.entries(want)) {
-    if (got[k] !== v) throw new BaseFileError(`${where}: made for another network: ${k} is ${JSON.stringify(got[k])} there and ${JSON.stringify(v)} in this run (task "${f.task}" vs this config's)`);
+    if (got[k] !== v) {
+      const there = got[k] === undefined ? 'missing there' : `${JSON.stringify(got[k])} there`;
+      throw new BaseFileError(`${where}: made for another network: ${NET_FIELDS[k] ?? k} is ${there} and ${JSON.stringify(v)} in this run (${tasks})`);
+    }
   }
   if (!Array.isArray(f.corpus) || f.corpus[0] !== corpus[0] || f.corpus[1] !== corpus[1]) {
+    const why = f.task === task ? 'its split (num_prompts, eval_prompts, eval_split) or its pool differs' : 'the tasks differ';
     throw new BaseFileError(
-      `${where}: pretrained on another corpus (${Array.isArray(f.corpus) ? f.corpus[0] : '?'} prompts there, ${corpus[0]} here): the task, its split (num_prompts, eval_prompts, eval_split) or its pool differ, so its pretraining may have seen this run's held-out prompts`,
+      `${where}: pretrained on another corpus (${Array.isArray(f.corpus) ? f.corpus[0] : '?'} prompts there, ${corpus[0]} here; ${tasks}): ${why}, so its pretraining may have seen this run's held-out prompts`,
     );
   }
   if (typeof f.params !== 'string') throw new BaseFileError(`${where}: "params" is missing`);

@@ -70,6 +70,13 @@ function corpusOf(task: Task): { prompt: string; answer: string }[] {
   return task.demos.map((d) => ({ prompt: task.items[d.prompt].prompt, answer: d.answer }));
 }
 
+/** What the base learns from, in words (the CLI's note): the spare prompts, or the demonstrations when none are left. */
+export function baseCorpusSource(task: Task): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  if (task.pretrainCorpus && task.pretrainCorpus.length > 0) return `${n(task.pretrainCorpus.length)} prompts of the task that are neither trained on nor held out`;
+  return `the task's ${n(task.demos.length)} demonstrations (no prompts are left over for a corpus of its own, so it learns from the train prompts' demonstrations, errors included)`;
+}
+
 /** A base given from outside (the CLI's --base FILE, the page's cache): used instead of pretraining when its key matches. */
 export function rememberBase(base: BaseModel): void {
   cache.delete(base.key);

@@ -76,22 +76,22 @@ export function transformerConfig(input: TransformerConfigInput): TransformerCon
   const dMlp = input.dMlp ?? 4 * dModel;
   const positions = input.positions ?? TRANSFORMER_DEFAULTS.positions;
   const L = TRANSFORMER_LIMITS;
-  integerIn('policy.layers', layers, 1, L.layers);
-  integerIn('policy.d_model', dModel, 1, L.dModel);
-  integerIn('policy.heads', heads, 1, Math.min(L.heads, dModel), ' (at most policy.d_model: every head needs at least one channel)');
+  integerIn('config.policy.layers', layers, 1, L.layers);
+  integerIn('config.policy.d_model', dModel, 1, L.dModel);
+  integerIn('config.policy.heads', heads, 1, Math.min(L.heads, dModel), ' (at most policy.d_model: every head needs at least one channel)');
   if (dModel % heads !== 0) {
     throw new TransformerConfigError(
-      `policy.d_model = ${dModel} is not divisible by policy.heads = ${heads}: each head gets d_model / heads channels (try d_model ${Math.ceil(dModel / heads) * heads})`,
+      `config.policy.d_model = ${dModel} is not divisible by policy.heads = ${heads}: each head gets d_model / heads channels (try d_model ${Math.ceil(dModel / heads) * heads})`,
     );
   }
   const headSize = dModel / heads;
-  if (!(POSITIONS as readonly string[]).includes(positions)) throw new TransformerConfigError(`policy.positions = ${JSON.stringify(positions)}: must be "learned" or "rotary"`);
+  if (!(POSITIONS as readonly string[]).includes(positions)) throw new TransformerConfigError(`config.policy.positions = ${JSON.stringify(positions)}: must be "learned" or "rotary"`);
   if (positions === 'rotary' && headSize % 2 !== 0) {
     throw new TransformerConfigError(
-      `policy.positions = "rotary" needs an even head size, but policy.d_model / policy.heads = ${dModel} / ${heads} = ${headSize} (rotary embeddings rotate channel pairs)`,
+      `config.policy.positions = "rotary" needs an even head size, but policy.d_model / policy.heads = ${dModel} / ${heads} = ${headSize} (rotary embeddings rotate channel pairs)`,
     );
   }
-  integerIn('policy.d_mlp', dMlp, 1, L.dMlp);
+  integerIn('config.policy.d_mlp', dMlp, 1, L.dMlp);
   integerIn('vocabulary size (read)', input.vocabIn, 2, L.vocab);
   integerIn('vocabulary size (written)', input.vocabOut, 2, input.vocabIn, ' (the answer tokens are a part of the tokens the model reads)');
   integerIn('context (prompt + separator + answer)', input.context, 1, L.context, ': shorten the prompts or policy.max_len');
