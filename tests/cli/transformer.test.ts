@@ -42,6 +42,16 @@ describe('npm run train with policy.kind "transformer"', () => {
     expect(b.stdout).toBe(a.stdout);
   });
 
+  it('the README\'s transformer example runs as written: a base pretrained at the default size, its step-0 evaluation, then training', () => {
+    const r = train('--config', 'examples/sort-transformer-rft.json', '--steps', '2', '--backend', 'cpu');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/note: base model pretrained for \d+ steps on \d+ prompts of the task that are neither trained on nor held out: greedy accuracy 0\.(7[5-9]|[89]\d)/);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.step)).toEqual([0, 1, 2]);
+    expect(lines[0].eval_reward_greedy).toBeGreaterThan(0.6);
+    expect(lines[2].reward).toBeGreaterThan(0);
+  }, 180_000);
+
   it('random init needs no base and is deterministic', () => {
     const cfg = configFile('rand.json', { ...SMALL, objective: 'sft', policy: { ...SMALL.policy, init: 'random' } });
     const a = train('--config', cfg);
