@@ -7,7 +7,7 @@
  * is reported as one line naming the field path, the value and what is allowed.
  */
 import { z } from 'zod/mini';
-import { ADVANTAGES, BACKENDS, DPO_LOSS_TYPES, DPO_PAIRS, EVAL_SPLITS, LR_SCHEDULERS, OBJECTIVES, OPTIMIZERS, POLICY_INITS, POLICY_KINDS, POSITIONS, RFT_LOSS_TYPES, SCALE_REWARDS, defaultInit, defaultLearningRate } from './enums.ts';
+import { ADVANTAGES, BACKENDS, DPO_LOSS_TYPES, DPO_PAIRS, EVAL_SPLITS, LR_SCHEDULERS, OBJECTIVES, OPTIMIZERS, POLICY_INITS, POLICY_KINDS, POSITIONS, RFT_LOSS_TYPES, SCALE_REWARDS, defaultInit, defaultLearningRate, kindDefaults } from './enums.ts';
 
 // zod/mini: the same validation core as zod with a tree-shakable API, which keeps the
 // training worker's bundle small (the playground has a 300 KB gzipped budget).
@@ -65,14 +65,15 @@ const configObject = z
     seed: withDefault(int(0, 0xffffffff), 0),
     steps: withDefault(int(0, 1_000_000), 300),
     backend: withDefault(z.enum(BACKENDS), 'auto'),
-    /** Prompts per step (RFT, measurement batches), demonstrations per step (SFT), pairs per step (DPO). */
-    batch_prompts: withDefault(positiveInt(4096), 8),
+    /** Prompts per step (RFT, measurement batches), demonstrations per step (SFT), pairs per step (DPO). Default by policy kind (kindDefaults): 8, or 16 for the transformer. */
+    batch_prompts: z.optional(positiveInt(4096)),
     /**
-     * Candidates sampled per prompt. Larger than TRL's 8: a toy policy starting
-     * uniform must stumble on an exact answer before RFT gets any signal, and 32
-     * draws per prompt per step make that reliable within a few hundred steps.
+     * Candidates sampled per prompt. Default by policy kind: 32 for the tables, larger than TRL's 8,
+     * since a table starting uniform must stumble on an exact answer before RFT gets any signal, and
+     * 32 draws per prompt per step make that reliable within a few hundred steps; 16 for the
+     * transformer, whose base already scores.
      */
-    num_generations: withDefault(positiveInt(1024), 32),
+    num_generations: z.optional(positiveInt(1024)),
     temperature: withDefault(num(z.gte(0.05), z.lte(10)), 1),
     /** Number of prompts taken from the task; null = the task's default. */
     num_prompts: withDefault(z.nullable(positiveInt(4096)), null),
@@ -89,16 +90,17 @@ const configObject = z
     optimizer: z.prefault(
       z.strictObject({
         name: withDefault(z.enum(OPTIMIZERS), 'adam'),
-        /** Default: 0.1 for the tables (logits move by about this much a step), 1e-3 for the transformer (weights). */
+        /** Default by policy kind: 0.1 for the tables (logits move by about this much a step), 1e-3 for the transformer (weights). */
         learning_rate: z.optional(num(z.gt(0))),
-        /** TRL's lr_scheduler_type: "constant", or "linear" decay to 0 at `steps`. */
-        lr_scheduler_type: withDefault(z.enum(LR_SCHEDULERS), 'constant'),
-        /** Linear warm-up from 0 over this many steps (TRL's warmup_steps). */
-        warmup_steps: withDefault(int(0, 1_000_000), 0),
+        /** TRL's lr_scheduler_type: "constant", or "linear" decay to 0 at `steps`. Default by policy kind: constant, linear for the transformer. */
+        lr_scheduler_type: z.optional(z.enum(LR_SCHEDULERS)),
+        /** Linear warm-up from 0 over this many steps (TRL's warmup_steps). Default by policy kind: 0, 20 for the transformer. */
+        warmup_steps: z.optional(int(0, 1_000_000)),
         /** Global gradient-norm clip; null = no clipping. */
         max_grad_norm: withDefault(z.nullable(num(z.gt(0))), 1),
         adam_beta1: withDefault(num(z.gte(0), z.lt(1)), 0.9),
-        adam_beta2: withDefault(num(z.gte(0), z.lt(1)), 0.999),
+        /** Default by policy kind: 0.999, 0.98 for the transformer. */
+        adam_beta2: z.optional(num(z.gte(0), z.lt(1))),
         adam_epsilon: withDefault(num(z.gt(0), z.lte(1)), 1e-8),
       }),
       {},
@@ -140,9 +142,13 @@ const configObject = z
   })
   .check(
     z.superRefine((c, ctx) => {
+      // The fields a kind gives defaults to are filled after these checks (configSchema).
+      const kind = kindDefaults(c.policy.kind);
+      const generations = c.num_generations ?? kind.num_generations;
+      const prompts = c.batch_prompts ?? kind.batch_prompts;
       const needsGroups =
         (c.objective === 'rft' && c.rft.advantage !== 'reinforce') || (c.objective === 'dpo' && c.dpo.pairs === 'online');
-      if (needsGroups && c.num_generations === 1) {
+      if (needsGroups && generations === 1) {
         ctx.addIssue({
           code: 'custom',
           path: ['num_generations'],
@@ -164,20 +170,35 @@ const configObject = z
       if (c.policy.kind !== 'transformer' && c.policy.init === 'random') {
         ctx.addIssue({ code: 'custom', path: ['policy', 'init'], message: 'is for the transformer; a table starts "uniform" (add policy.init_scale for seeded noise) or "base"' });
       }
-      if (c.batch_prompts * c.num_generations > MAX_CANDIDATES) {
+      if (prompts * generations > MAX_CANDIDATES) {
         ctx.addIssue({
           code: 'custom',
           path: ['num_generations'],
-          message: `batch_prompts × num_generations = ${c.batch_prompts * c.num_generations} is more than the playground's limit of ${MAX_CANDIDATES} candidates per step`,
+          message: `batch_prompts × num_generations = ${prompts * generations} is more than the playground's limit of ${MAX_CANDIDATES} candidates per step`,
         });
       }
     }),
   );
 
-/** Defaults that depend on other fields (the policy kind), filled after the fields are checked. */
+/** Defaults that depend on other fields (the policy kind: kindDefaults), filled after the fields are checked. */
 export const configSchema = z.pipe(
   configObject,
-  z.transform((c) => ({ ...c, optimizer: { ...c.optimizer, learning_rate: c.optimizer.learning_rate ?? defaultLearningRate(c.policy.kind) } })),
+  z.transform((c) => {
+    const d = kindDefaults(c.policy.kind);
+    const o = c.optimizer;
+    return {
+      ...c,
+      batch_prompts: c.batch_prompts ?? d.batch_prompts,
+      num_generations: c.num_generations ?? d.num_generations,
+      optimizer: {
+        ...o,
+        learning_rate: o.learning_rate ?? d.learning_rate,
+        lr_scheduler_type: o.lr_scheduler_type ?? d.lr_scheduler_type,
+        warmup_steps: o.warmup_steps ?? d.warmup_steps,
+        adam_beta2: o.adam_beta2 ?? d.adam_beta2,
+      },
+    };
+  }),
 );
 
 
@@ -188,7 +209,7 @@ export function scheduledLearningRate(opt: Config['optimizer'], step: number, st
   return opt.learning_rate * warm * decay;
 }
 
-export { defaultInit, defaultLearningRate };
+export { defaultInit, defaultLearningRate, kindDefaults };
 
 /** Candidates per step the playground accepts (memory of token and reward buffers stays in the tens of MB). */
 export const MAX_CANDIDATES = 1 << 20;

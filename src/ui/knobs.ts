@@ -3,7 +3,7 @@
  * one-line explanation. Pure data and helpers; the components render them.
  */
 import type { Config } from '../engine/config.ts';
-import { ADVANTAGES, defaultInit, defaultLearningRate, DPO_LOSS_TYPES, DPO_PAIRS, type PolicyKind } from '../engine/enums.ts';
+import { ADVANTAGES, defaultInit, DPO_LOSS_TYPES, DPO_PAIRS, kindDefaults, type PolicyKind } from '../engine/enums.ts';
 import type { LaneId } from '../worker/protocol.ts';
 
 interface KnobBase {
@@ -80,13 +80,17 @@ export const SMALL_TRANSFORMER = { layers: 1, d_model: 16, heads: 4 } as const;
 
 /**
  * The config with another policy kind. The kinds learn on different scales (a logit vs a weight), so the
- * learning rate, starting policy and task size go back to the new kind's defaults, never carried across.
+ * batch, optimizer (kindDefaults), starting policy and task size go back to the new kind's defaults,
+ * never carried across.
  */
 export function withPolicyKind(config: Config, kind: PolicyKind): Config {
+  const { batch_prompts, num_generations, ...optimizer } = kindDefaults(kind);
   return {
     ...config,
     policy: { ...config.policy, kind, init: defaultInit(kind) },
-    optimizer: { ...config.optimizer, learning_rate: defaultLearningRate(kind) },
+    batch_prompts,
+    num_generations,
+    optimizer: { ...config.optimizer, ...optimizer },
     num_prompts: null,
     eval_prompts: null,
   };

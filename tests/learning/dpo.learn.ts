@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { mean, NET, trainRun, type LearningRun } from './harness.ts';
 
 export const DPO_STEPS = 1000;
-const DPO = { task: 'add', objective: 'dpo', policy: NET, steps: DPO_STEPS, batch_prompts: 64, num_generations: 1, optimizer: { learning_rate: 1e-3, adam_beta2: 0.98, warmup_steps: 20 } } as const;
+const DPO = { task: 'add', objective: 'dpo', policy: NET, steps: DPO_STEPS, batch_prompts: 64, num_generations: 1, optimizer: { learning_rate: 1e-3, adam_beta2: 0.98, warmup_steps: 20, lr_scheduler_type: 'constant' } } as const;
 
 /** Mean of a metric over the first and the last `k` steps. */
 function ends(run: LearningRun, metric: string, k = 20): [number, number] {

@@ -23,7 +23,7 @@ export const NET = { kind: 'transformer' } as const;
  * The measured RFT recipe: 16 prompts × 16 generations, learning rate 1e-3 with 20 warm-up steps and linear
  * decay, Adam β₂ 0.98, no KL. Here, not in rft.learn.ts: importing a test file would run its tests again.
  */
-export const RFT = { objective: 'rft', policy: NET, steps: 1500, batch_prompts: 16, num_generations: 16, optimizer: { adam_beta2: 0.98, warmup_steps: 20, lr_scheduler_type: 'linear' } } as const;
+export const RFT = { objective: 'rft', policy: NET, steps: 1500, batch_prompts: 16, num_generations: 16, optimizer: { learning_rate: 1e-3, adam_beta2: 0.98, warmup_steps: 20, lr_scheduler_type: 'linear' } } as const;
 
 export async function trainRun(label: string, input: ConfigInput): Promise<LearningRun> {
   const started = performance.now();

@@ -11,7 +11,7 @@ const NOISY = { task: 'add', demo_error_rate: 0.3, seed: 0, steps: 1500 } as con
 
 describe('copying mistakes, or learning the rule', () => {
   it('SFT copies the demos\' mistakes more as it trains, RFT does not, and RFT ends at least as good on held-out prompts', async () => {
-    const sft = await trainRun('noisy sft', { ...NOISY, objective: 'sft', policy: NET, batch_prompts: 64, num_generations: 1, optimizer: { learning_rate: 3e-3, lr_scheduler_type: 'linear' } });
+    const sft = await trainRun('noisy sft', { ...NOISY, objective: 'sft', policy: NET, batch_prompts: 64, num_generations: 1, optimizer: { learning_rate: 3e-3, lr_scheduler_type: 'linear', warmup_steps: 0, adam_beta2: 0.999 } });
     const rft = await trainRun('noisy rft', { ...RFT, ...NOISY });
     const copy = (run: typeof sft, from: number, to: number) => mean(run.evals.filter((e) => e.step >= from && e.step <= to).map((e) => e.eval_copy_rate));
     const sftEarly = copy(sft, 50, 300);

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { firstReached, NET, trainRun } from './harness.ts';
 
-const SFT = { objective: 'sft', policy: NET, batch_prompts: 64, num_generations: 1, optimizer: { learning_rate: 3e-3, lr_scheduler_type: 'linear' } } as const;
+const SFT = { objective: 'sft', policy: NET, batch_prompts: 64, num_generations: 1, optimizer: { learning_rate: 3e-3, lr_scheduler_type: 'linear', warmup_steps: 0, adam_beta2: 0.999 } } as const;
 
 describe('SFT on correct demonstrations learns the rule on held-out prompts', () => {
   it.each([

@@ -92,12 +92,21 @@ describe('knobs', () => {
       }
     }
   });
-  it('switching the policy kind takes the new kind\'s learning rate and starting policy', () => {
+  it('switching the policy kind takes the new kind\'s batch, optimizer and starting policy, as a config that names only the kind gets them', () => {
     const neural = withPolicyKind({ ...defaultConfig(), optimizer: { ...defaultConfig().optimizer, learning_rate: 0.3 } }, 'transformer');
-    expect(neural.optimizer.learning_rate).toBe(1e-3);
-    expect(neural.policy.init).toBe('base');
+    const fresh = parseConfig({ policy: { kind: 'transformer' } });
+    expect(fresh.ok).toBe(true);
+    if (!fresh.ok) return;
+    expect(neural).toEqual(fresh.config);
+    // The measured RFT recipe of tests/learning.
+    expect([neural.batch_prompts, neural.num_generations, neural.policy.init]).toEqual([16, 16, 'base']);
+    expect(neural.optimizer).toMatchObject({ learning_rate: 1e-3, warmup_steps: 20, lr_scheduler_type: 'linear', adam_beta2: 0.98 });
     const back = withPolicyKind(neural, 'tabular');
-    expect([back.optimizer.learning_rate, back.policy.init]).toEqual([0.1, 'uniform']);
+    expect(back).toEqual(defaultConfig());
+    expect([back.batch_prompts, back.num_generations, back.optimizer.learning_rate, back.optimizer.warmup_steps, back.optimizer.lr_scheduler_type, back.optimizer.adam_beta2, back.policy.init]).toEqual([8, 32, 0.1, 0, 'constant', 0.999, 'uniform']);
+    // A field the config gives is kept, whatever the kind.
+    const given = parseConfig({ policy: { kind: 'transformer' }, batch_prompts: 4, optimizer: { warmup_steps: 0, adam_beta2: 0.95 } });
+    expect(given.ok && [given.config.batch_prompts, given.config.num_generations, given.config.optimizer.warmup_steps, given.config.optimizer.adam_beta2]).toEqual([4, 16, 0, 0.95]);
   });
   it('the CPU speed estimate follows the cost: more parameters or samples, fewer steps a second', () => {
     const cfg = withPolicyKind(defaultConfig(), 'transformer');

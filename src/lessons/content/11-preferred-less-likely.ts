@@ -3,7 +3,7 @@ import type { Lesson } from '../types.ts';
 import { SMALL_NET } from './09-practice-vs-exam.ts';
 
 /** The DPO recipe of the learning targets (tests/learning/dpo.learn.ts), shortened. */
-const DPO_RECIPE = { ...SMALL_NET, steps: 300, batch_prompts: 64, num_generations: 2, optimizer: { learning_rate: 1e-3, warmup_steps: 20, adam_beta2: 0.98 } } satisfies ConfigInput;
+const DPO_RECIPE = { ...SMALL_NET, steps: 300, batch_prompts: 64, num_generations: 2, optimizer: { learning_rate: 1e-3, warmup_steps: 20, adam_beta2: 0.98, lr_scheduler_type: 'constant' } } satisfies ConfigInput;
 
 const small = 'beta-0.1';
 const large = 'beta-1';

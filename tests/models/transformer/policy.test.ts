@@ -160,7 +160,7 @@ function readRef(state: PolicyState, prompt: number, tokens: number[]): number {
 describe('a transformer run that diverges', () => {
   it('stops with the learning rate named, and keeps the last good parameters', async () => {
     const { makeLane } = await import('../../../src/engine/setup.ts');
-    const { cfg, task, state, backend } = fixture(tiny({ objective: 'sft', optimizer: { name: 'adam', learning_rate: 1e7 } }));
+    const { cfg, task, state, backend } = fixture(tiny({ objective: 'sft', optimizer: { name: 'adam', learning_rate: 1e7, warmup_steps: 0 } }));
     const lane = makeLane(cfg, { task, state, backend });
     const before = (await backend.readState()).logits.slice();
     const out = await lane.step();
