@@ -74,7 +74,8 @@ function corpusOf(task: Task): { prompt: string; answer: string }[] {
 export function baseCorpusSource(task: Task): string {
   const n = (x: number) => x.toLocaleString('en-US');
   if (task.pretrainCorpus && task.pretrainCorpus.length > 0) return `${n(task.pretrainCorpus.length)} prompts of the task that are neither trained on nor held out`;
-  return `the task's ${n(task.demos.length)} demonstrations (no prompts are left over for a corpus of its own, so it learns from the train prompts' demonstrations, errors included)`;
+  const why = task.pretrainCorpus ? 'no prompts are left over for a corpus of its own' : 'a task from files has no prompts of its own for pretraining';
+  return `the task's ${n(task.demos.length)} demonstrations (${why}, so it learns from the train prompts' demonstrations, errors included)`;
 }
 
 /** A base given from outside (the CLI's --base FILE, the page's cache): used instead of pretraining when its key matches. */

@@ -51,3 +51,19 @@ describe('pretraining', () => {
     expect(run().model.params).toEqual(model.params);
   });
 });
+
+describe('what the base learns from, in words', () => {
+  it('names the spare prompts, or the demonstrations when none are left or the task comes from files', async () => {
+    const { baseCorpusSource } = await import('../../../src/models/transformer/base.ts');
+    const { loadConfig } = await import('../../../src/engine/config.ts');
+    const { resolveTask } = await import('../../../src/engine/setup.ts');
+    const task = (input: Record<string, unknown>) => resolveTask(loadConfig({ task: 'add', policy: { kind: 'transformer' }, ...input }));
+    const usual = task({});
+    expect(baseCorpusSource(usual)).toBe(`${usual.pretrainCorpus!.length.toLocaleString('en-US')} prompts of the task that are neither trained on nor held out`);
+    // Every prompt trained on: the base can only learn from the train prompts' demonstrations.
+    const all = task({ eval_prompts: 0, num_prompts: 4096 });
+    expect(all.pretrainCorpus).toEqual([]);
+    expect(baseCorpusSource(all)).toMatch(/^the task's [\d,]+ demonstrations \(no prompts are left over for a corpus of its own, so it learns from the train prompts' demonstrations, errors included\)$/);
+    expect(baseCorpusSource({ ...all, pretrainCorpus: undefined })).toMatch(/a task from files has no prompts of its own for pretraining/);
+  });
+});
