@@ -36,7 +36,7 @@ export const SHARED_KNOBS: readonly Knob[] = [
       { value: 'autoregressive', label: 'Table (autoregressive)' },
       { value: 'transformer', label: 'Transformer (neural)' },
     ],
-    help: 'A table learns each prompt alone; the transformer shares its weights across prompts, so it can do better on prompts it never saw. Switching resets the learning rate.',
+    help: 'A table learns each prompt alone; the transformer shares its weights across prompts, so it can do better on prompts it never saw. Switching takes the new kind’s batch and learning-rate settings.',
   },
   { path: 'policy.init', label: 'Starting policy', kind: 'select', options: options('uniform', 'base'), help: 'Uniform: every answer equally likely. Base: a warm start that is sometimes right.' },
   { path: 'steps', label: 'Steps', kind: 'int', min: 1, max: 100000, help: 'Training stops after this many steps; raise it to continue.' },
